@@ -18,8 +18,16 @@ export interface ServerInfo {
 }
 
 export interface ClickHouseRequest {
-  /** The statement text, including any `FORMAT` clause. */
+  /** The statement text. */
   sql: string
+  /** Output format for statements that return rows (HTTP `default_format`); an explicit `FORMAT` clause wins. */
+  format?: string | undefined
+  /**
+   * Set for an INSERT whose rows follow in `body`: `sql` is then
+   * `INSERT INTO <table> (<columns>) FORMAT <format>`, and transports with a
+   * native insert API (chDB) may use these parts instead of the text.
+   */
+  insert?: { table: string; columns: readonly string[]; format: 'TabSeparated' } | undefined
   /** Parameter values already in ClickHouse's text form, by name (sent as `param_<name>`). */
   params?: Readonly<Record<string, string>> | undefined
   settings?: Readonly<Record<string, SettingValue>> | undefined

@@ -1,0 +1,5 @@
+export * from './codecs.ts'
+export type * from './contract.ts'
+export * from './errors.ts'
+export * from './kysely/index.ts'
+export * from './streaming.ts'
