@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type ColumnInfo,
+  ConfigurationError,
+  type RowMode,
+  type SqlClient,
+  type SqlConnection,
+  type SqlResult,
+  type SqlStatement,
+} from '@tributary/core'
+import type { ClickHouseClientConfig } from './config.ts'
+import type { DecodeOptions } from './formats/value-options.ts'
+import { insertBody, insertStatement, type InsertRows, resolveInsertColumns, type TableColumn } from './insert.ts'
+import { mutationSettings, waitForMutations } from './mutations.ts'
+import { decodeBatches, type ResultFormat } from './result-stream.ts'
+import { versionAtLeast } from './server-version.ts'
+import { ClickHouseSession } from './session.ts'
+import { type PreparedStatement, prepareStatement, type QueryParams, returnsRows } from './statement.ts'
+import { createHttpTransport } from './transport/http.ts'
+import type {
+  ClickHouseProgress,
+  ClickHouseResponse,
+  ClickHouseTransport,
+  ServerInfo,
+  SettingValue,
+} from './transport/transport.ts'
+
+export interface QueryOptions {
+  queryId?: string | undefined
+  signal?: AbortSignal | undefined
+  settings?: Record<string, SettingValue> | undefined
+  /** `object` (default) or positional `array` rows. */
+  rowMode?: RowMode | undefined
+  onProgress?: ((progress: ClickHouseProgress) => void) | undefined
+  /** Used by sessions; most callers leave it unset. */
+  sessionId?: string | undefined
+  timeoutMs?: number | undefined
+}
+
+export interface StreamOptions extends QueryOptions {
+  /** Rows decoded per batch; the consumer still receives single rows. */
+  batchSize?: number | undefined
+}
+
+export interface QueryResult<R> {
+  rows: R[]
+  columns: ColumnInfo[]
+  queryId: string
+  summary: ClickHouseProgress | undefined
+}
+
+export interface CommandResult {
+  queryId: string
+  summary: ClickHouseProgress | undefined
+}
+
+export interface InsertOptions extends Omit<QueryOptions, 'rowMode'> {
+  table: string
+  values: InsertRows
+  /** Columns the rows provide, in order for array rows. Defaults to every insertable column. */
+  columns?: readonly string[] | undefined
+}
+
+export interface InsertResult {
+  queryId: string
+  writtenRows: bigint | undefined
+}
+
+/** A ClickHouse client: queries, streams, inserts and commands over one transport. */
+export class ClickHouseClient implements SqlClient {
+  readonly transport: ClickHouseTransport
+  readonly #config: ClickHouseClientConfig
+  readonly #decode: DecodeOptions
+  #server: Promise<ServerInfo> | undefined
+  readonly #tableColumns = new Map<string, Promise<TableColumn[]>>()
+  #closed = false
+  /** Set once the server is known to have `output_format_binary_write_json_as_string`. */
+  #jsonAsString = false
+
+  constructor(config: ClickHouseClientConfig = {}) {
+    this.#config = config
+    this.#decode = { binaryStrings: config.binaryStrings, dateTimes: config.dateTimes }
+    this.transport =
+      config.transport ??
+      createHttpTransport({
+        url: config.url ?? 'http://127.0.0.1:8123',
+        username: config.username,
+        password: config.password,
+        accessToken: config.accessToken,
+        authMode: config.authMode,
+        database: config.database,
+        roles: config.roles,
+        settings: config.settings,
+        requestTimeoutMs: config.requestTimeoutMs,
+        maxSockets: config.maxSockets,
+        compression: config.compression,
+        logger: config.logger,
+      })
+  }
+
+  /** Version and capabilities, asked once. */
+  serverInfo(): Promise<ServerInfo> {
+    this.#assertOpen()
+    if (!this.#server) {
+      this.#server = this.transport.serverInfo()
+      this.#server.then(
+        (info) => {
+          this.#jsonAsString = versionAtLeast(info.version, 24, 10)
+        },
+        () => {
+          this.#server = undefined
+        },
+      )
+    }
+    return this.#server
+  }
+
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options: QueryOptions = {},
+  ): Promise<QueryResult<R>> {
+    const rows: R[] = []
+    const stream = await this.#open(sql, params, options, Number.MAX_SAFE_INTEGER)
+    for await (const batch of stream.batches) for (const row of batch as R[]) rows.push(row)
+    return { rows, columns: stream.batches.columns ?? [], queryId: stream.response.queryId, summary: await stream.response.summary() }
+  }
+
+  /**
+   * Rows one at a time, decoded in batches. Breaking out of `for await`, an
+   * error, or the signal stops the query on the server.
+   */
+  async *stream<R = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options: StreamOptions = {},
+  ): AsyncGenerator<R, void, undefined> {
+    for await (const batch of this.streamBatches<R>(sql, params, options)) yield* batch
+  }
+
+  /** Like `stream`, but yields the decoded batches (at most `batchSize` rows each). */
+  async *streamBatches<R = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options: StreamOptions = {},
+  ): AsyncGenerator<R[], void, undefined> {
+    const stream = await this.#open(sql, params, options, options.batchSize ?? this.#config.streamBatchSize ?? 1000)
+    let finished = false
+    try {
+      for await (const batch of stream.batches) yield batch as R[]
+      finished = true
+    } finally {
+      if (!finished) this.#killInBackground(stream.response.queryId)
+    }
+  }
+
+  /** A statement whose result is not read (DDL, INSERT … SELECT, ALTER, SET). */
+  async command(sql: string, params?: QueryParams, options: QueryOptions = {}): Promise<CommandResult> {
+    const server = await this.serverInfo()
+    const prepared = prepareStatement(sql, params, server)
+    const waitSettings = mutationSettings(prepared.sql, server)
+    const requestOptions = waitSettings ? { ...options, settings: { ...waitSettings, ...options.settings } } : options
+    const response = await this.#request(prepared, requestOptions, undefined, false)
+    for await (const _ of response.body) {
+      // drain: the server reports errors at the end of the body
+    }
+    const summary = await response.summary()
+    await waitForMutations(this, prepared.sql, server, options)
+    return { queryId: response.queryId, summary }
+  }
+
+  /**
+   * Streams rows into a table as TabSeparated with backpressure: rows are
+   * encoded only as fast as the server takes them.
+   */
+  async insert(options: InsertOptions): Promise<InsertResult> {
+    const columns = await resolveInsertColumns(this, options.table, options.columns, this.#tableColumns, options)
+    const statement = insertStatement(options.table, columns)
+    const queryId = options.queryId ?? randomUUID()
+    const response = await this.transport.request({
+      sql: statement,
+      insert: { table: options.table, columns: columns.map((c) => c.name), format: 'TabSeparated' },
+      body: insertBody(options.values, columns),
+      queryId,
+      sessionId: options.sessionId,
+      database: this.#config.database,
+      settings: options.settings,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      idempotent: false,
+    })
+    for await (const _ of response.body) {
+      // drain
+    }
+    const summary = await response.summary()
+    return { queryId: response.queryId, writtenRows: summary?.writtenRows }
+  }
+
+  /** Stops a running query on the server. */
+  async kill(queryId: string): Promise<void> {
+    await this.transport.kill(queryId)
+  }
+
+  async acquire(options?: { exclusive?: boolean }): Promise<SqlConnection> {
+    this.#assertOpen()
+    const session = options?.exclusive || this.#config.sessions ? randomUUID() : undefined
+    return new ClickHouseSession(this, session)
+  }
+
+  /** A ClickHouse session (`session_id`): temporary tables and `SET` last across its queries. */
+  session(): ClickHouseSession {
+    this.#assertOpen()
+    return new ClickHouseSession(this, randomUUID())
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.transport.close()
+  }
+
+  /** `SqlClient` execution for the bridges: rows or an affected-row count. */
+  async executeStatement<R>(statement: SqlStatement, sessionId: string | undefined): Promise<SqlResult<R>> {
+    const options = { queryId: statement.queryId, signal: statement.signal, rowMode: statement.rowMode, sessionId }
+    if (!returnsRows(statement.sql)) {
+      const result = await this.command(statement.sql, statement.params, options)
+      return {
+        rows: [],
+        columns: [],
+        queryId: result.queryId,
+        numAffectedRows: result.summary?.writtenRows,
+      }
+    }
+    const result = await this.query<R>(statement.sql, statement.params, options)
+    return { rows: result.rows, columns: result.columns, queryId: result.queryId }
+  }
+
+  async #open(sql: string, params: QueryParams | undefined, options: QueryOptions, batchSize: number) {
+    const server = await this.serverInfo()
+    const prepared = prepareStatement(sql, params, server)
+    const format: ResultFormat = server.supportsRowBinaryWithNamesAndTypes
+      ? 'RowBinaryWithNamesAndTypes'
+      : 'TSVWithNamesAndTypes'
+    const response = await this.#request(prepared, options, format, true)
+    const batches = decodeBatches(response.body, format, options.rowMode ?? 'object', batchSize, {
+      ...this.#decode,
+      timezone: response.timezone ?? server.timezone,
+    })
+    return { response, batches }
+  }
+
+  #request(
+    prepared: PreparedStatement,
+    options: QueryOptions,
+    format: ResultFormat | undefined,
+    idempotent: boolean,
+  ): Promise<ClickHouseResponse> {
+    this.#assertOpen()
+    const onProgress = options.onProgress
+    return this.transport.request(
+      {
+        sql: prepared.sql,
+        params: prepared.params,
+        format,
+        queryId: options.queryId ?? randomUUID(),
+        sessionId: options.sessionId,
+        database: this.#config.database,
+        settings:
+          format === 'RowBinaryWithNamesAndTypes' && this.#jsonAsString ? withBinaryJson(options.settings) : options.settings,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        idempotent,
+      },
+      onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
+    )
+  }
+
+  #killInBackground(queryId: string): void {
+    this.transport.kill(queryId).catch((error: unknown) => {
+      this.#config.logger?.warn?.('could not kill an abandoned query', { queryId, error: String(error) })
+    })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigurationError('the ClickHouse client is closed', { system: 'clickhouse' })
+  }
+}
+
+/** JSON columns arrive as text in RowBinary so the reader can parse them without a binary JSON decoder. */
+function withBinaryJson(settings: Record<string, SettingValue> | undefined): Record<string, SettingValue> {
+  return { output_format_binary_write_json_as_string: 1, ...settings }
+}
+
+export function createClient(config: ClickHouseClientConfig = {}): ClickHouseClient {
+  return new ClickHouseClient(config)
+}

@@ -1,0 +1,32 @@
+import type { DecodeOptions } from './formats/value-options.ts'
+import type { ClickHouseTransport, SettingValue } from './transport/transport.ts'
+
+export interface ClickHouseLogger {
+  debug?(message: string, details?: Record<string, unknown>): void
+  warn?(message: string, details?: Record<string, unknown>): void
+}
+
+export interface ClickHouseClientConfig extends DecodeOptions {
+  /** `http://host:8123`; ignored when `transport` is given. Defaults to `http://127.0.0.1:8123`. */
+  url?: string | undefined
+  username?: string | undefined
+  password?: string | undefined
+  /** Sent as `Authorization: Bearer …` instead of a password. */
+  accessToken?: string | undefined
+  /** `basic` (default) or `headers` (`X-ClickHouse-User` / `X-ClickHouse-Key`). */
+  authMode?: 'basic' | 'headers' | undefined
+  database?: string | undefined
+  roles?: string[] | undefined
+  /** Settings sent with every query. */
+  settings?: Record<string, SettingValue> | undefined
+  requestTimeoutMs?: number | undefined
+  maxSockets?: number | undefined
+  compression?: { response?: 'gzip' | 'zstd' | false; request?: 'gzip' | false } | undefined
+  /** Use another wire: `chdb({ path })` from `@tributary/clickhouse/embedded`, or a custom transport. */
+  transport?: ClickHouseTransport | undefined
+  /** Give each Kysely/Drizzle connection its own ClickHouse session (temporary tables, SET). Default false. */
+  sessions?: boolean | undefined
+  /** Rows per batch the client decodes before yielding to a stream consumer. Default 1000. */
+  streamBatchSize?: number | undefined
+  logger?: ClickHouseLogger | undefined
+}

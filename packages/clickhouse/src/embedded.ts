@@ -1,0 +1,1 @@
+export { ChdbTransport, type ChdbTransportOptions, chdb } from './transport/chdb.ts'

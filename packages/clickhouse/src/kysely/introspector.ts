@@ -1,0 +1,82 @@
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  DEFAULT_MIGRATION_LOCK_TABLE,
+  DEFAULT_MIGRATION_TABLE,
+  type Kysely,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely'
+
+interface ColumnRow {
+  database: string
+  table: string
+  engine: string
+  name: string
+  type: string
+  default_kind: string
+  comment: string
+}
+
+/** Reads schemas, tables and columns from `system.databases`, `system.tables` and `system.columns`. */
+export class ClickHouseIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<any>
+
+  constructor(db: Kysely<any>) {
+    this.#db = db
+  }
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select name from system.databases order by name`.execute(this.#db)
+    return rows.map((row) => ({ name: row.name }))
+  }
+
+  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
+    const { rows } = await sql<ColumnRow>`
+      select c.database as database, c.table as table, t.engine as engine, c.name as name, c.type as type,
+             c.default_kind as default_kind, c.comment as comment
+      from system.columns as c
+      inner join system.tables as t on t.database = c.database and t.name = c.table
+      where c.database = currentDatabase()
+      order by c.table, c.position`.execute(this.#db)
+    const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>()
+    for (const row of rows) {
+      if (!options.withInternalKyselyTables && isKyselyTable(row.table)) continue
+      let table = tables.get(row.table)
+      if (!table) {
+        table = {
+          name: row.table,
+          schema: row.database,
+          isView: /View$/.test(row.engine),
+          isForeign: false,
+          columns: [],
+        }
+        tables.set(row.table, table)
+      }
+      table.columns.push({
+        name: row.name,
+        dataType: row.type,
+        isNullable: /^(LowCardinality\()?Nullable\(/.test(row.type),
+        isAutoIncrementing: false,
+        hasDefaultValue: row.default_kind !== '',
+        comment: row.comment === '' ? undefined : row.comment,
+      })
+    }
+    return [...tables.values()]
+  }
+
+  /** Kysely 0.28's single-call form. */
+  async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables(options) }
+  }
+}
+
+function isKyselyTable(name: string): boolean {
+  return (
+    name === DEFAULT_MIGRATION_TABLE ||
+    name === DEFAULT_MIGRATION_LOCK_TABLE ||
+    name === `${DEFAULT_MIGRATION_LOCK_TABLE}_lease`
+  )
+}

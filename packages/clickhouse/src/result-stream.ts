@@ -1,0 +1,93 @@
+import type { ColumnInfo, RowMode } from '@tributary/core'
+import { ProtocolError } from '@tributary/core'
+import { RowBinaryReader } from './formats/rowbinary-reader.ts'
+import { TsvReader } from './formats/tsv-reader.ts'
+import type { DecodeOptions } from './formats/value-options.ts'
+
+/** The two result formats the client reads: binary where the server has it, typed text otherwise. */
+export type ResultFormat = 'RowBinaryWithNamesAndTypes' | 'TSVWithNamesAndTypes'
+
+interface RowReader {
+  push(chunk: Uint8Array): void
+  readRows(out: unknown[][], max?: number): number
+  finish(): void
+  readonly columns: { name: string; type: string }[] | undefined
+}
+
+function createReader(format: ResultFormat, options: DecodeOptions): RowReader {
+  return format === 'RowBinaryWithNamesAndTypes' ? new RowBinaryReader(options) : new TsvReader(options)
+}
+
+export interface DecodedBatches<R> extends AsyncIterable<R[]> {
+  /** Known once the header has been read (after the first batch, or at the end for empty results). */
+  readonly columns: ColumnInfo[] | undefined
+}
+
+/**
+ * Decodes a response body into batches of at most `batchSize` rows. Pulls one
+ * chunk at a time from the body: nothing is read ahead of what the consumer asks for.
+ */
+export function decodeBatches<R>(
+  body: AsyncIterable<Uint8Array>,
+  format: ResultFormat,
+  rowMode: RowMode,
+  batchSize: number,
+  options: DecodeOptions,
+): DecodedBatches<R> {
+  const reader = createReader(format, options)
+  let columns: ColumnInfo[] | undefined
+  let toObject: ((row: unknown[]) => R) | undefined
+
+  const shape = (rows: unknown[][]): R[] => {
+    if (rowMode === 'array') return rows as R[]
+    toObject ??= objectBuilder<R>(columns!.map((c) => c.name))
+    const out = new Array<R>(rows.length)
+    for (let i = 0; i < rows.length; i++) out[i] = toObject(rows[i]!)
+    return out
+  }
+
+  async function* batches(): AsyncGenerator<R[], void, undefined> {
+    let pending: unknown[][] = []
+    for await (const chunk of body) {
+      reader.push(chunk)
+      columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type }))
+      while (reader.readRows(pending, batchSize - pending.length) > 0) {
+        if (pending.length >= batchSize) {
+          yield shape(pending)
+          pending = []
+        }
+      }
+    }
+    reader.finish()
+    columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type }))
+    while (reader.readRows(pending, batchSize - pending.length) > 0) {
+      if (pending.length >= batchSize) {
+        yield shape(pending)
+        pending = []
+      }
+    }
+    if (pending.length > 0) yield shape(pending)
+    if (columns === undefined) throw new ProtocolError('the result had no header', { system: 'clickhouse' })
+  }
+
+  const iterable = batches()
+  return {
+    get columns() {
+      return columns
+    },
+    [Symbol.asyncIterator]: () => iterable,
+  }
+}
+
+/**
+ * Builds row objects with a fixed key order. Duplicate column names keep the
+ * last value, as a plain object would.
+ */
+function objectBuilder<R>(names: readonly string[]): (row: unknown[]) => R {
+  const count = names.length
+  return (row) => {
+    const obj: Record<string, unknown> = {}
+    for (let i = 0; i < count; i++) obj[names[i]!] = row[i]
+    return obj as R
+  }
+}

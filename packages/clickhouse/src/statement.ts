@@ -1,0 +1,99 @@
+import { ParameterError } from '@tributary/core'
+import { parseType } from './formats/type-parser.ts'
+import { findPlaceholders, substitutePlaceholders } from './params/placeholders.ts'
+import { formatParamText } from './params/text.ts'
+import type { ServerInfo } from './transport/transport.ts'
+
+/** Values for `{name:Type}` placeholders: positional (`{p1:…}` is index 0) or by name. */
+export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>
+
+export interface PreparedStatement {
+  sql: string
+  /** `param_<name>` values in ClickHouse text form, when the server binds them. */
+  params: Record<string, string> | undefined
+}
+
+/**
+ * Binds parameters the safest way the server allows: server-side `param_<name>`
+ * when it has query parameters, otherwise one literal formatter
+ * (`substitutePlaceholders`) that knows strings, comments and quoted names.
+ */
+export function prepareStatement(sql: string, params: QueryParams | undefined, server: ServerInfo): PreparedStatement {
+  const values = params === undefined ? undefined : paramsByName(params)
+  const placeholders = findPlaceholders(sql)
+  if (placeholders.length === 0) {
+    if (values && Object.keys(values).length > 0 && Array.isArray(params) === false) {
+      // Named values with no placeholder are almost always a typo in the SQL.
+      throw new ParameterError(`parameters ${Object.keys(values).join(', ')} have no {name:Type} placeholder`, {
+        system: 'clickhouse',
+      })
+    }
+    return { sql, params: undefined }
+  }
+  if (!values) {
+    throw new ParameterError(`the statement has placeholders but no parameters were given`, { system: 'clickhouse' })
+  }
+  for (const p of placeholders) {
+    if (!(p.name in values)) {
+      throw new ParameterError(`no value for placeholder {${p.name}:${p.type}}`, { system: 'clickhouse' })
+    }
+  }
+  if (!server.supportsQueryParameters) {
+    return { sql: substitutePlaceholders(sql, values, { legacy: true }), params: undefined }
+  }
+  const texts: Record<string, string> = {}
+  for (const p of placeholders) {
+    if (p.name in texts) continue
+    texts[p.name] = formatParamText(values[p.name], parseType(p.type))
+  }
+  return { sql, params: texts }
+}
+
+function paramsByName(params: QueryParams): Record<string, unknown> {
+  if (!Array.isArray(params)) return params as Record<string, unknown>
+  const named: Record<string, unknown> = {}
+  for (let i = 0; i < params.length; i++) named[`p${i + 1}`] = params[i]
+  return named
+}
+
+/** Whether a statement's first keyword says it returns rows. Comments and parentheses are skipped. */
+export function returnsRows(sql: string): boolean {
+  const keyword = firstKeyword(sql)
+  return ROW_KEYWORDS.has(keyword)
+}
+
+const ROW_KEYWORDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN', 'VALUES', 'TABLE'])
+
+export function firstKeyword(sql: string): string {
+  let i = 0
+  const n = sql.length
+  while (i < n) {
+    const c = sql[i]!
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '(') {
+      i++
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < n && sql[i] !== '\n') i++
+    } else if (c === '#') {
+      while (i < n && sql[i] !== '\n') i++
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2)
+      i = end === -1 ? n : end + 2
+    } else {
+      break
+    }
+  }
+  const match = /^[A-Za-z]+/.exec(sql.slice(i, i + 16))
+  return match ? match[0].toUpperCase() : ''
+}
+
+/** Backquotes an identifier (`db.table` is quoted part by part). */
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``
+}
+
+export function quoteTableName(name: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    return name.split('.').map(quoteIdentifier).join('.')
+  }
+  return quoteIdentifier(name)
+}

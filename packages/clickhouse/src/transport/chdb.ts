@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto'
+import {
+  ConfigurationError,
+  ConnectionError,
+  DatabaseError,
+  QueryCancelledError,
+  ServerError,
+  TimeoutError,
+} from '@tributary/core'
+import { formatLiteral } from '../params/literal.ts'
+import { toChdbParam } from '../params/text.ts'
+import { versionAtLeast } from '../server-version.ts'
+import type {
+  ClickHouseProgress,
+  ClickHouseRequest,
+  ClickHouseResponse,
+  ClickHouseTransport,
+  ServerInfo,
+  SettingValue,
+} from './transport.ts'
+
+export interface ChdbTransportOptions {
+  /** Data directory. Without it, a temporary directory removed on `close()`. One directory per process. */
+  path?: string | undefined
+  /** Engine connections kept for concurrent queries (each runs one query at a time). Default 4. */
+  maxConnections?: number | undefined
+  /** Settings applied to every query. */
+  settings?: Record<string, SettingValue> | undefined
+}
+
+/* The parts of the `chdb` package this transport uses. */
+interface ChdbStreamChunk {
+  raw(): Uint8Array
+}
+interface ChdbStream extends AsyncIterable<ChdbStreamChunk> {
+  cancel(): void
+}
+interface ChdbSession {
+  readonly path: string
+  queryStream(sql: string, opts: { format?: string; signal?: AbortSignal }): ChdbStream
+  queryStreamBind(sql: string, params: object, opts: { format?: string; signal?: AbortSignal }): ChdbStream
+  insert(params: {
+    table: string
+    values: AsyncIterable<Uint8Array>
+    format: 'TSV'
+    columns?: readonly string[]
+    signal?: AbortSignal
+  }): Promise<{ rowsWritten: number }>
+  close(): void
+}
+interface ChdbModule {
+  Session: new (path?: string) => ChdbSession
+  drainPending(): Promise<void>
+}
+
+/**
+ * One engine connection. The engine runs one stream per connection, so a
+ * connection is leased for the whole life of a response body.
+ */
+interface EngineConnection {
+  session: ChdbSession
+  /** Settings currently SET on this connection, to send only what changes. */
+  applied: Map<string, string>
+}
+
+/** Embedded ClickHouse (chDB) behind the same transport contract as HTTP. */
+export class ChdbTransport implements ClickHouseTransport {
+  readonly kind = 'embedded' as const
+  readonly #options: ChdbTransportOptions
+  #module: Promise<ChdbModule> | undefined
+  #path: string | undefined
+  readonly #idle: EngineConnection[] = []
+  readonly #sessions = new Map<string, EngineConnection>()
+  readonly #waiting: ((connection: EngineConnection) => void)[] = []
+  readonly #running = new Map<string, { cancel: () => void }>()
+  #open = 0
+  #closed = false
+  #server: ServerInfo | undefined
+
+  constructor(options: ChdbTransportOptions = {}) {
+    this.#options = options
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    if (this.#server) return this.#server
+    const response = await this.request({ sql: 'SELECT version(), timezone()', format: 'TabSeparated', queryId: randomUUID() })
+    let text = ''
+    const decoder = new TextDecoder()
+    for await (const chunk of response.body) text += decoder.decode(chunk, { stream: true })
+    const [version = '', timezone = 'UTC'] = text.trim().split('\t')
+    this.#server = {
+      version,
+      timezone,
+      supportsQueryParameters: true,
+      supportsRowBinaryWithNamesAndTypes: versionAtLeast(version, 19, 3),
+    }
+    return this.#server
+  }
+
+  async request(request: ClickHouseRequest): Promise<ClickHouseResponse> {
+    if (this.#closed) throw new ConfigurationError('the embedded ClickHouse transport is closed', { system: 'clickhouse' })
+    if (request.signal?.aborted) throw cancelled(request.queryId, request.signal.reason)
+    const chdb = await this.#load()
+    const connection = await this.#lease(chdb, request.sessionId)
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      this.#running.delete(request.queryId)
+      this.#giveBack(connection, request.sessionId)
+    }
+    try {
+      await this.#applySettings(connection, { ...this.#options.settings, ...request.settings })
+      if (request.insert && request.body) {
+        return await this.#insert(connection, request, release)
+      }
+      return this.#stream(connection, request, release)
+    } catch (error) {
+      release()
+      throw translate(error, request.queryId)
+    }
+  }
+
+  async kill(queryId: string): Promise<void> {
+    this.#running.get(queryId)?.cancel()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const running of this.#running.values()) running.cancel()
+    const module = this.#module ? await this.#module : undefined
+    await module?.drainPending()
+    for (const connection of [...this.#idle, ...this.#sessions.values()]) connection.session.close()
+    this.#idle.length = 0
+    this.#sessions.clear()
+  }
+
+  #stream(connection: EngineConnection, request: ClickHouseRequest, release: () => void): ClickHouseResponse {
+    const opts = { format: request.format ?? 'TabSeparated', signal: request.signal }
+    const stream =
+      request.params && Object.keys(request.params).length > 0
+        ? connection.session.queryStreamBind(request.sql, chdbParams(request.params), opts)
+        : connection.session.queryStream(request.sql, opts)
+    let killed = false
+    this.#running.set(request.queryId, {
+      cancel: () => {
+        killed = true
+        stream.cancel()
+      },
+    })
+    const queryId = request.queryId
+    async function* body(): AsyncGenerator<Uint8Array, void, undefined> {
+      try {
+        for await (const chunk of stream) yield chunk.raw()
+        if (killed) throw new QueryCancelledError('the query was killed', { system: 'clickhouse', queryId, code: '394' })
+      } catch (error) {
+        if (killed || request.signal?.aborted) throw cancelled(queryId, request.signal?.reason, error)
+        throw translate(error, queryId)
+      } finally {
+        stream.cancel()
+        release()
+      }
+    }
+    return { queryId, body: body(), summary: async () => undefined }
+  }
+
+  async #insert(
+    connection: EngineConnection,
+    request: ClickHouseRequest,
+    release: () => void,
+  ): Promise<ClickHouseResponse> {
+    const insert = request.insert!
+    const source = request.body!
+    const values = source instanceof Uint8Array ? single(source) : source
+    try {
+      const result = await connection.session.insert({
+        table: insert.table,
+        columns: insert.columns,
+        values,
+        format: 'TSV',
+        signal: request.signal,
+      })
+      const summary: ClickHouseProgress = {
+        readRows: 0n,
+        readBytes: 0n,
+        writtenRows: BigInt(result.rowsWritten),
+        writtenBytes: 0n,
+        totalRowsToRead: 0n,
+      }
+      return { queryId: request.queryId, body: single(), summary: async () => summary }
+    } finally {
+      release()
+    }
+  }
+
+  async #applySettings(connection: EngineConnection, settings: Record<string, SettingValue>): Promise<void> {
+    const statements: string[] = []
+    for (const [name, value] of Object.entries(settings)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new ConfigurationError(`invalid setting name ${JSON.stringify(name)}`, { system: 'clickhouse' })
+      }
+      const text = typeof value === 'boolean' ? (value ? '1' : '0') : String(value)
+      if (connection.applied.get(name) === text) continue
+      statements.push(`SET ${name} = ${formatLiteral(text, { kind: 'String' })}`)
+      connection.applied.set(name, text)
+    }
+    for (const name of connection.applied.keys()) {
+      if (!(name in settings)) {
+        statements.push(`SET ${name} = DEFAULT`)
+        connection.applied.delete(name)
+      }
+    }
+    for (const statement of statements) {
+      for await (const _ of connection.session.queryStream(statement, { format: 'TabSeparated' })) {
+        // SET returns nothing
+      }
+    }
+  }
+
+  #load(): Promise<ChdbModule> {
+    this.#module ??= import('chdb').then(
+      (mod: { default?: ChdbModule } & Partial<ChdbModule>) => (mod.default ?? mod) as ChdbModule,
+      (error: unknown) => {
+        throw new ConfigurationError('embedded ClickHouse needs the optional peer dependency `chdb` (npm i chdb)', {
+          system: 'clickhouse',
+          cause: error,
+        })
+      },
+    )
+    return this.#module
+  }
+
+  async #lease(chdb: ChdbModule, sessionId: string | undefined): Promise<EngineConnection> {
+    if (sessionId) {
+      let connection = this.#sessions.get(sessionId)
+      if (!connection) {
+        connection = this.#connect(chdb)
+        this.#sessions.set(sessionId, connection)
+      }
+      return connection
+    }
+    const idle = this.#idle.pop()
+    if (idle) return idle
+    if (this.#open < (this.#options.maxConnections ?? 4)) return this.#connect(chdb)
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  #connect(chdb: ChdbModule): EngineConnection {
+    // Every connection after the first must open the same directory the first one chose.
+    const session = new chdb.Session(this.#path ?? this.#options.path ?? '')
+    this.#path ??= session.path
+    this.#open++
+    return { session, applied: new Map() }
+  }
+
+  #giveBack(connection: EngineConnection, sessionId: string | undefined): void {
+    if (sessionId) return
+    if (this.#closed) {
+      connection.session.close()
+      return
+    }
+    const next = this.#waiting.shift()
+    if (next) next(connection)
+    else this.#idle.push(connection)
+  }
+}
+
+export function chdb(options: ChdbTransportOptions = {}): ChdbTransport {
+  return new ChdbTransport(options)
+}
+
+function chdbParams(params: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, text] of Object.entries(params)) out[name] = toChdbParam(text)
+  return out
+}
+
+async function* single(bytes?: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  if (bytes) yield bytes
+}
+
+function cancelled(queryId: string, reason: unknown, cause?: unknown): DatabaseError {
+  if (reason instanceof DatabaseError) return reason
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new TimeoutError('the query timed out', { system: 'clickhouse', queryId, cause: reason })
+  }
+  return new QueryCancelledError('the query was cancelled', { system: 'clickhouse', queryId, cause: cause ?? reason })
+}
+
+const CODE = /Code:\s*(\d+)[.,]/
+
+/** Turns a chDB error into the shared hierarchy, keeping the engine's code and text. */
+function translate(error: unknown, queryId: string): DatabaseError {
+  if (error instanceof DatabaseError) return error
+  const e = error as { message?: string; clickhouseCode?: number; code?: string }
+  const message = String(e?.message ?? error)
+  const code = e?.clickhouseCode ?? CODE.exec(message)?.[1]
+  if (code !== undefined) {
+    return new ServerError(message.trim(), { system: 'clickhouse', code: String(code), queryId, cause: error })
+  }
+  if (e?.code === 'CHDB_ABORT') return cancelled(queryId, undefined, error)
+  if (e?.code === 'CHDB_TIMEOUT') return new TimeoutError(message, { system: 'clickhouse', queryId, cause: error })
+  return new ConnectionError(`embedded ClickHouse failed: ${message}`, { system: 'clickhouse', queryId, cause: error })
+}
