@@ -1,0 +1,110 @@
+/**
+ * Turning HTTP answers and undici failures into the typed errors of
+ * `@tributary/core`, with configured secrets removed from every message.
+ */
+
+import {
+  ConnectionError,
+  type DatabaseError,
+  ParameterError,
+  ProtocolError,
+  QueryCancelledError,
+  redactKnown,
+  ServerError,
+  ThrottledError,
+  TimeoutError,
+} from '@tributary/core'
+import { parseClickHouseErrorText } from './error-text.ts'
+
+/** TOO_MANY_SIMULTANEOUS_QUERIES, and the other load-shedding codes a retry later can cure. */
+const THROTTLE_CODES = new Set(['202', '203', '252', '439'])
+const AUTHENTICATION_FAILED = '516'
+
+export interface ErrorContext {
+  queryId: string | undefined
+  secrets: readonly (string | undefined)[]
+}
+
+/** A non-200 answer: the body text (already bounded) and the status decide the error type. */
+export function errorFromStatus(
+  status: number,
+  headerCode: string | undefined,
+  bodyText: string,
+  context: ErrorContext,
+): DatabaseError {
+  const parsed = parseClickHouseErrorText(bodyText)
+  const code = headerCode || parsed.code
+  const text = redactKnown(parsed.message || `HTTP ${status} without an error text`, context.secrets)
+  const base = { queryId: context.queryId, system: 'clickhouse' as const }
+  if (status === 401 || status === 403 || code === AUTHENTICATION_FAILED) {
+    return new ServerError(`ClickHouse authentication failed: ${text}`, {
+      ...base,
+      code: AUTHENTICATION_FAILED,
+    })
+  }
+  if ((code && THROTTLE_CODES.has(code)) || status === 503 || status === 429) {
+    return new ThrottledError(`ClickHouse refused the query for load: ${text}`, { ...base, code })
+  }
+  if ((status === 414 || status === 400) && !parsed.code && bodyText.trim() === '') {
+    // Poco answers an over-long request line with an empty 400 (18.x limit: 16 KiB).
+    return new ParameterError(
+      `ClickHouse refused the request (HTTP ${status}) without a message; the URL is probably too long for this server (large parameter values)`,
+      { ...base, code: String(status) },
+    )
+  }
+  return new ServerError(`ClickHouse error${code ? ` ${code}` : ''}: ${text}`, { ...base, code })
+}
+
+/** An exception found inside a 200 body. */
+export function errorFromStream(
+  code: string | undefined,
+  message: string,
+  context: ErrorContext,
+): DatabaseError {
+  const text = redactKnown(message, context.secrets)
+  const base = { queryId: context.queryId, system: 'clickhouse' as const, code }
+  if (code && THROTTLE_CODES.has(code))
+    return new ThrottledError(`ClickHouse refused the query for load: ${text}`, base)
+  return new ServerError(`ClickHouse error${code ? ` ${code}` : ''}: ${text}`, base)
+}
+
+export type FailureReason = 'timeout' | 'cancelled' | undefined
+
+/** A failure of the wire: socket, framing, timeout, abort. */
+export function errorFromFailure(
+  error: unknown,
+  reason: FailureReason,
+  context: ErrorContext & { timeoutMs?: number | undefined; phase: 'request' | 'body' },
+): DatabaseError {
+  const base = { queryId: context.queryId, system: 'clickhouse' as const, cause: error }
+  if (reason === 'timeout') {
+    return new TimeoutError(`ClickHouse query timed out after ${context.timeoutMs} ms`, base)
+  }
+  if (reason === 'cancelled') return new QueryCancelledError('ClickHouse query was cancelled', base)
+  const code = (error as { code?: unknown } | null)?.code
+  const detail = redactKnown(error instanceof Error ? error.message : String(error), context.secrets)
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new TimeoutError(`Connecting to ClickHouse timed out: ${detail}`, base)
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new TimeoutError(`ClickHouse did not answer in time: ${detail}`, base)
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return new ProtocolError(`ClickHouse response body was shorter than announced: ${detail}`, base)
+    case 'Z_BUF_ERROR':
+    case 'Z_DATA_ERROR':
+    case 'ERR_ZSTD_INVALID_PARAM':
+      return new ProtocolError(`ClickHouse response body could not be decompressed: ${detail}`, base)
+  }
+  if (typeof code === 'string' && code.startsWith('HPE_')) {
+    return new ProtocolError(`ClickHouse sent a malformed HTTP response: ${detail}`, base)
+  }
+  if (
+    error instanceof Error &&
+    /zstd|gzip|inflate|unexpected end of file|incorrect header/i.test(error.message)
+  ) {
+    return new ProtocolError(`ClickHouse response body could not be decompressed: ${detail}`, base)
+  }
+  const where = context.phase === 'body' ? 'while reading the response body (the result is incomplete)' : ''
+  return new ConnectionError(`ClickHouse connection failed${where ? ` ${where}` : ''}: ${detail}`, base)
+}
