@@ -157,7 +157,7 @@ export class ClickHouseClient implements SqlClient {
   /** A statement whose result is not read (DDL, INSERT … SELECT, ALTER, SET). */
   async command(sql: string, params?: QueryParams, options: QueryOptions = {}): Promise<CommandResult> {
     const server = await this.serverInfo()
-    const prepared = prepareStatement(sql, params, server)
+    const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
     const waitSettings = mutationSettings(prepared.sql, server)
     const requestOptions = waitSettings ? { ...options, settings: { ...waitSettings, ...options.settings } } : options
     const response = await this.#request(prepared, requestOptions, undefined, false)
@@ -237,7 +237,7 @@ export class ClickHouseClient implements SqlClient {
 
   async #open(sql: string, params: QueryParams | undefined, options: QueryOptions, batchSize: number) {
     const server = await this.serverInfo()
-    const prepared = prepareStatement(sql, params, server)
+    const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
     const format: ResultFormat = server.supportsRowBinaryWithNamesAndTypes
       ? 'RowBinaryWithNamesAndTypes'
       : 'TSVWithNamesAndTypes'

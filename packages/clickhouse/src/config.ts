@@ -1,3 +1,4 @@
+import type { ParameterBinding } from './statement.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
 import type { ClickHouseTransport, SettingValue } from './transport/transport.ts'
 
@@ -28,5 +29,7 @@ export interface ClickHouseClientConfig extends DecodeOptions {
   sessions?: boolean | undefined
   /** Rows per batch the client decodes before yielding to a stream consumer. Default 1000. */
   streamBatchSize?: number | undefined
+  /** `auto` (default): server-side `{name:Type}` binding where the server has it; `client`: escaped literals. */
+  parameterBinding?: ParameterBinding | undefined
   logger?: ClickHouseLogger | undefined
 }

@@ -7,6 +7,12 @@ import type { ServerInfo } from './transport/transport.ts'
 /** Values for `{name:Type}` placeholders: positional (`{p1:…}` is index 0) or by name. */
 export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>
 
+/**
+ * `auto`: server-side binding where the server has it, literals otherwise.
+ * `client`: always literals (for places the server refuses parameters, and for testing the formatter).
+ */
+export type ParameterBinding = 'auto' | 'client'
+
 export interface PreparedStatement {
   sql: string
   /** `param_<name>` values in ClickHouse text form, when the server binds them. */
@@ -18,7 +24,12 @@ export interface PreparedStatement {
  * when it has query parameters, otherwise one literal formatter
  * (`substitutePlaceholders`) that knows strings, comments and quoted names.
  */
-export function prepareStatement(sql: string, params: QueryParams | undefined, server: ServerInfo): PreparedStatement {
+export function prepareStatement(
+  sql: string,
+  params: QueryParams | undefined,
+  server: ServerInfo,
+  binding: ParameterBinding = 'auto',
+): PreparedStatement {
   const values = params === undefined ? undefined : paramsByName(params)
   const placeholders = findPlaceholders(sql)
   if (placeholders.length === 0) {
@@ -38,8 +49,9 @@ export function prepareStatement(sql: string, params: QueryParams | undefined, s
       throw new ParameterError(`no value for placeholder {${p.name}:${p.type}}`, { system: 'clickhouse' })
     }
   }
-  if (!server.supportsQueryParameters) {
-    return { sql: substitutePlaceholders(sql, values, { legacy: true }), params: undefined }
+  if (binding === 'client' || !server.supportsQueryParameters) {
+    const legacy = !server.supportsQueryParameters
+    return { sql: substitutePlaceholders(sql, values, { legacy }), params: undefined }
   }
   const texts: Record<string, string> = {}
   for (const p of placeholders) {

@@ -227,7 +227,7 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
 
   #appendRowCount(node: OperationNode): void {
     if (node.kind === 'ValueNode') {
-      const value = (node as { value: unknown }).value
+      const value = (node as unknown as { value: unknown }).value
       const count = typeof value === 'bigint' ? value : typeof value === 'number' ? value : Number.NaN
       if ((typeof count === 'number' && !Number.isSafeInteger(count)) || count < 0) {
         throw new NotSupportedError(`LIMIT/OFFSET must be a non-negative integer, got ${String(value)}`, {
@@ -258,7 +258,7 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
 
   /** Compiles a node to text without touching this compiler's output or parameters. */
   #compileFragment(node: OperationNode): string {
-    if (node.kind === 'RawNode') return (node as { sqlFragments: readonly string[] }).sqlFragments.join(' ')
+    if (node.kind === 'RawNode') return (node as unknown as { sqlFragments: readonly string[] }).sqlFragments.join(' ')
     return ''
   }
 }

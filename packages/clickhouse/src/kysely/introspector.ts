@@ -1,14 +1,15 @@
 import {
   type DatabaseIntrospector,
-  type DatabaseMetadata,
   type DatabaseMetadataOptions,
-  DEFAULT_MIGRATION_LOCK_TABLE,
-  DEFAULT_MIGRATION_TABLE,
   type Kysely,
   type SchemaMetadata,
   sql,
   type TableMetadata,
 } from 'kysely'
+
+/* Kysely's default names; 0.29 exports them only from `kysely/migration`, which 0.28 lacks. */
+const DEFAULT_MIGRATION_TABLE = 'kysely_migration'
+const DEFAULT_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 
 interface ColumnRow {
   database: string
@@ -68,7 +69,7 @@ export class ClickHouseIntrospector implements DatabaseIntrospector {
   }
 
   /** Kysely 0.28's single-call form. */
-  async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
+  async getMetadata(options?: DatabaseMetadataOptions): Promise<{ tables: TableMetadata[] }> {
     return { tables: await this.getTables(options) }
   }
 }

@@ -10,6 +10,7 @@ import {
 import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
+import { quoteIdentifier } from '../statement.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -61,6 +62,8 @@ interface EngineConnection {
   session: ChdbSession
   /** Settings currently SET on this connection, to send only what changes. */
   applied: Map<string, string>
+  /** The database selected with USE, when one was. */
+  database: string | undefined
 }
 
 /** Embedded ClickHouse (chDB) behind the same transport contract as HTTP. */
@@ -110,7 +113,7 @@ export class ChdbTransport implements ClickHouseTransport {
       this.#giveBack(connection, request.sessionId)
     }
     try {
-      await this.#applySettings(connection, { ...this.#options.settings, ...request.settings })
+      await this.#applySettings(connection, { ...this.#options.settings, ...request.settings }, request.database)
       if (request.insert && request.body) {
         return await this.#insert(connection, request, release)
       }
@@ -194,8 +197,16 @@ export class ChdbTransport implements ClickHouseTransport {
     }
   }
 
-  async #applySettings(connection: EngineConnection, settings: Record<string, SettingValue>): Promise<void> {
+  async #applySettings(
+    connection: EngineConnection,
+    settings: Record<string, SettingValue>,
+    database: string | undefined,
+  ): Promise<void> {
     const statements: string[] = []
+    if (database !== undefined && connection.database !== database) {
+      statements.push(`USE ${quoteIdentifier(database)}`)
+      connection.database = database
+    }
     for (const [name, value] of Object.entries(settings)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         throw new ConfigurationError(`invalid setting name ${JSON.stringify(name)}`, { system: 'clickhouse' })
@@ -251,7 +262,7 @@ export class ChdbTransport implements ClickHouseTransport {
     const session = new chdb.Session(this.#path ?? this.#options.path ?? '')
     this.#path ??= session.path
     this.#open++
-    return { session, applied: new Map() }
+    return { session, applied: new Map(), database: undefined }
   }
 
   #giveBack(connection: EngineConnection, sessionId: string | undefined): void {
