@@ -1,0 +1,22 @@
+import { ParameterError } from '@tributary/core'
+import { encodeText } from '../params/text.ts'
+import type { ClickHouseType } from './types.ts'
+
+/**
+ * One line of TabSeparated input (with its trailing newline) for
+ * `INSERT … FORMAT TabSeparated`. Fields use the same escaped text form as
+ * query parameters: strings bare with backslash escapes, `\N` for NULL, so a
+ * raw tab or newline can only be a separator.
+ */
+export function formatTsvRow(values: readonly unknown[], types: readonly ClickHouseType[]): string {
+  if (values.length !== types.length)
+    throw new ParameterError(`Row has ${values.length} values for ${types.length} columns`, {
+      system: 'clickhouse',
+    })
+  let line = ''
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) line += '\t'
+    line += encodeText(values[i], types[i] as ClickHouseType, false, { name: String(i + 1), role: 'column' })
+  }
+  return `${line}\n`
+}
