@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   ConnectionError,
   DatabaseError,
+  onAbort,
   QueryCancelledError,
   ServerError,
   TimeoutError,
@@ -38,8 +39,8 @@ interface ChdbStream extends AsyncIterable<ChdbStreamChunk> {
 }
 interface ChdbSession {
   readonly path: string
-  queryStream(sql: string, opts: { format?: string; signal?: AbortSignal }): ChdbStream
-  queryStreamBind(sql: string, params: object, opts: { format?: string; signal?: AbortSignal }): ChdbStream
+  queryStream(sql: string, opts: { format?: string }): ChdbStream
+  queryStreamBind(sql: string, params: object, opts: { format?: string }): ChdbStream
   insert(params: {
     table: string
     values: AsyncIterable<Uint8Array>
@@ -76,6 +77,8 @@ export class ChdbTransport implements ClickHouseTransport {
   readonly #sessions = new Map<string, EngineConnection>()
   readonly #waiting: ((connection: EngineConnection) => void)[] = []
   readonly #running = new Map<string, { cancel: () => void }>()
+  /** A connection reserved for KILL QUERY, so a kill never waits behind the pool. */
+  #control: EngineConnection | undefined
   #open = 0
   #closed = false
   #server: ServerInfo | undefined
@@ -134,38 +137,59 @@ export class ChdbTransport implements ClickHouseTransport {
     for (const running of this.#running.values()) running.cancel()
     const module = this.#module ? await this.#module : undefined
     await module?.drainPending()
-    for (const connection of [...this.#idle, ...this.#sessions.values()]) connection.session.close()
+    const all = [...this.#idle, ...this.#sessions.values(), ...(this.#control ? [this.#control] : [])]
+    for (const connection of all) connection.session.close()
     this.#idle.length = 0
     this.#sessions.clear()
   }
 
   #stream(connection: EngineConnection, request: ClickHouseRequest, release: () => void): ClickHouseResponse {
-    const opts = { format: request.format ?? 'TabSeparated', signal: request.signal }
+    const queryId = request.queryId
+    // The engine has no caller-chosen query ids: a comment tag lets `kill` find this query in system.processes.
+    const tag = `/* tributary:${randomUUID()} */`
+    const signal = withTimeout(request.signal, request.timeoutMs)
+    const opts = { format: request.format ?? 'TabSeparated' }
+    const sql = `${tag} ${request.sql}`
     const stream =
       request.params && Object.keys(request.params).length > 0
-        ? connection.session.queryStreamBind(request.sql, chdbParams(request.params), opts)
-        : connection.session.queryStream(request.sql, opts)
+        ? connection.session.queryStreamBind(sql, chdbParams(request.params), opts)
+        : connection.session.queryStream(sql, opts)
     let killed = false
-    this.#running.set(request.queryId, {
-      cancel: () => {
-        killed = true
-        stream.cancel()
-      },
-    })
-    const queryId = request.queryId
+    const kill = () => {
+      if (killed) return
+      killed = true
+      this.#killTagged(tag).catch(() => undefined)
+    }
+    this.#running.set(queryId, { cancel: kill })
+    const stopListening = onAbort(signal, kill)
     async function* body(): AsyncGenerator<Uint8Array, void, undefined> {
+      let done = false
       try {
         for await (const chunk of stream) yield chunk.raw()
-        if (killed) throw new QueryCancelledError('the query was killed', { system: 'clickhouse', queryId, code: '394' })
+        done = true
+        if (killed) throw cancelled(queryId, signal?.reason)
       } catch (error) {
-        if (killed || request.signal?.aborted) throw cancelled(queryId, request.signal?.reason, error)
+        if (killed) throw cancelled(queryId, signal?.reason, error)
         throw translate(error, queryId)
       } finally {
+        stopListening()
+        // A consumer that stops early leaves the query running in the engine: stop it there.
+        if (!done) kill()
         stream.cancel()
         release()
       }
     }
     return { queryId, body: body(), summary: async () => undefined }
+  }
+
+  /** Stops a tagged query from a separate engine connection (its own is blocked running it). */
+  async #killTagged(tag: string): Promise<void> {
+    const chdb = await this.#load()
+    this.#control ??= this.#connect(chdb)
+    const statement = `KILL QUERY WHERE startsWith(query, ${formatLiteral(tag, { kind: 'String' })}) ASYNC`
+    for await (const _ of this.#control.session.queryStream(statement, { format: 'TabSeparated' })) {
+      // the answer lists the killed queries; nothing to read
+    }
   }
 
   async #insert(
@@ -281,8 +305,14 @@ export function chdb(options: ChdbTransportOptions = {}): ChdbTransport {
   return new ChdbTransport(options)
 }
 
-function chdbParams(params: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {}
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  if (timeoutMs === undefined) return signal
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return signal ? AbortSignal.any([signal, timeout]) : timeout
+}
+
+function chdbParams(params: Readonly<Record<string, string>>): Record<string, string | null> {
+  const out: Record<string, string | null> = {}
   for (const [name, text] of Object.entries(params)) out[name] = toChdbParam(text)
   return out
 }
