@@ -19,6 +19,8 @@ import { parseClickHouseErrorText } from './error-text.ts'
 /** TOO_MANY_SIMULTANEOUS_QUERIES, and the other load-shedding codes a retry later can cure. */
 const THROTTLE_CODES = new Set(['202', '203', '252', '439'])
 const AUTHENTICATION_FAILED = '516'
+/** QUERY_WAS_CANCELLED: what a query stopped by KILL QUERY reports. */
+const QUERY_WAS_CANCELLED = '394'
 
 export interface ErrorContext {
   queryId: string | undefined
@@ -44,6 +46,9 @@ export function errorFromStatus(
   }
   if ((code && THROTTLE_CODES.has(code)) || status === 503 || status === 429) {
     return new ThrottledError(`ClickHouse refused the query for load: ${text}`, { ...base, code })
+  }
+  if (code === QUERY_WAS_CANCELLED) {
+    return new QueryCancelledError(`ClickHouse query was cancelled: ${text}`, { ...base, code })
   }
   if ((status === 414 || status === 400) && !parsed.code && bodyText.trim() === '') {
     // Poco answers an over-long request line with an empty 400 (18.x limit: 16 KiB).
