@@ -1,0 +1,70 @@
+/**
+ * `createDrizzleDatabase`: the shared body of every database's `drizzle()`.
+ * A database package supplies its client and its dialect subclass; the rest
+ * (logger, relational schema, session, transactions) is the same everywhere.
+ */
+import {
+  createTableRelationsHelpers,
+  DefaultLogger,
+  entityKind,
+  type ExtractTablesWithRelations,
+  extractTablesRelationalConfig,
+  type Logger,
+  NoopLogger,
+} from 'drizzle-orm'
+import type { Casing } from 'drizzle-orm'
+import { PgDatabase, type PgDialectConfig } from 'drizzle-orm/pg-core'
+import type { SqlClient } from '../contract.ts'
+import { clientConnections } from './connections.ts'
+import type { BridgeDialect } from './dialect.ts'
+import { BridgeSession, type BridgeQueryResultHKT, type RelationalSchema, type TransactionHooks } from './session.ts'
+
+export class BridgeDatabase<TSchema extends Record<string, unknown> = Record<string, never>> extends PgDatabase<
+  BridgeQueryResultHKT,
+  TSchema
+> {
+  static override readonly [entityKind]: string = 'TributaryBridgeDatabase'
+
+  /** The client every statement goes through. */
+  declare readonly $client: SqlClient
+}
+
+export interface DrizzleDatabaseOptions<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient> {
+  client: TClient
+  /** The database's dialect, or a factory given `{ casing }`. */
+  dialect: BridgeDialect | ((config: PgDialectConfig) => BridgeDialect)
+  schema?: TSchema | undefined
+  /** `true` logs through Drizzle's DefaultLogger; silent by default. */
+  logger?: boolean | Logger | undefined
+  casing?: Casing | undefined
+  /** Only databases with real transactions pass these. */
+  transactions?: TransactionHooks | undefined
+}
+
+export type DrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient> =
+  BridgeDatabase<TSchema> & { readonly $client: TClient }
+
+export function createDrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient>(
+  options: DrizzleDatabaseOptions<TSchema, TClient>,
+): DrizzleDatabase<TSchema, TClient> {
+  const dialect = typeof options.dialect === 'function' ? options.dialect({ casing: options.casing }) : options.dialect
+  const logger: Logger = options.logger === true ? new DefaultLogger() : options.logger ? options.logger : new NoopLogger()
+
+  let schema: RelationalSchema<ExtractTablesWithRelations<TSchema>> | undefined
+  if (options.schema) {
+    const config = extractTablesRelationalConfig(options.schema, createTableRelationsHelpers)
+    schema = {
+      fullSchema: options.schema,
+      schema: config.tables as ExtractTablesWithRelations<TSchema>,
+      tableNamesMap: config.tableNamesMap,
+    }
+  }
+
+  const session = new BridgeSession<TSchema, ExtractTablesWithRelations<TSchema>>(clientConnections(options.client), dialect, schema, {
+    logger,
+    transactions: options.transactions,
+  })
+  const db = new BridgeDatabase<TSchema>(dialect, session, schema as never)
+  Object.defineProperty(db, '$client', { value: options.client, enumerable: false })
+  return db as DrizzleDatabase<TSchema, TClient>
+}
