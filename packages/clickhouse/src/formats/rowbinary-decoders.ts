@@ -82,6 +82,11 @@ export function utf8(bytes: SliceableBuffer, start: number, end: number): string
   return bytes.utf8Slice(start, end)
 }
 
+/** A plain Uint8Array copy of bytes[start, end) (Buffer#slice would give a Buffer). */
+export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end))
+}
+
 function readString(c: ByteCursor): string {
   const len = readVarUInt(c)
   const start = c.pos
@@ -97,7 +102,7 @@ function readStringBytes(c: ByteCursor): Uint8Array {
   const end = start + len
   if (end > c.end) throw NEED_MORE
   c.pos = end
-  return Uint8Array.prototype.slice.call(c.bytes, start, end)
+  return copyBytes(c.bytes, start, end)
 }
 
 function need(c: ByteCursor, n: number): number {
@@ -151,7 +156,7 @@ export function buildBinaryDecoder(type: ClickHouseType, options: BinaryDecoderO
       return options.binaryStrings ? readStringBytes : readString
     case 'FixedString': {
       const n = type.length
-      if (options.binaryStrings) return (c) => Uint8Array.prototype.slice.call(c.bytes, need(c, n), c.pos)
+      if (options.binaryStrings) return (c) => copyBytes(c.bytes, need(c, n), c.pos)
       return (c) => {
         const p = need(c, n)
         return utf8(c.bytes, p, p + n)

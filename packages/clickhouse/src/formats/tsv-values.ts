@@ -1,5 +1,5 @@
 import { ProtocolError } from '@tributary/core'
-import { type SliceableBuffer, utf8 } from './rowbinary-decoders.ts'
+import { copyBytes, type SliceableBuffer, utf8 } from './rowbinary-decoders.ts'
 import { formatType } from './type-parser.ts'
 import type { ClickHouseType } from './types.ts'
 import {
@@ -109,7 +109,7 @@ export function fieldText(b: SliceableBuffer, start: number, end: number): strin
 }
 
 function fieldBytes(b: SliceableBuffer, start: number, end: number): Uint8Array {
-  if (!hasBackslash(b, start, end)) return Uint8Array.prototype.slice.call(b, start, end)
+  if (!hasBackslash(b, start, end)) return copyBytes(b, start, end)
   return unescapeBytes(b, start, end).slice()
 }
 
@@ -151,9 +151,7 @@ function readTokenBytes(c: TextCursor): Uint8Array {
       }
       if (ch === QUOTE) {
         const stop = c.pos++
-        return escaped
-          ? unescapeBytes(b, start, stop).slice()
-          : Uint8Array.prototype.slice.call(b, start, stop)
+        return escaped ? unescapeBytes(b, start, stop).slice() : copyBytes(b, start, stop)
       }
       c.pos++
     }
@@ -161,7 +159,7 @@ function readTokenBytes(c: TextCursor): Uint8Array {
   }
   const start = c.pos
   while (c.pos < c.end && !isDelimiter(b[c.pos] as number)) c.pos++
-  return Uint8Array.prototype.slice.call(b, start, c.pos)
+  return copyBytes(b, start, c.pos)
 }
 
 function readToken(c: TextCursor): string {
