@@ -98,8 +98,9 @@ export function unescapeBytes(b: Uint8Array, start: number, end: number): Uint8A
 }
 
 function hasBackslash(b: Uint8Array, start: number, end: number): boolean {
-  const i = b.indexOf(BACKSLASH, start)
-  return i >= 0 && i < end
+  // A loop, not indexOf: indexOf would scan past `end` to the end of the buffer.
+  for (let i = start; i < end; i++) if (b[i] === BACKSLASH) return true
+  return false
 }
 
 /** An escaped field as text. */
