@@ -40,7 +40,7 @@ export interface LiteralOptions extends ValueContext {
  */
 export function formatLiteral(value: unknown, type: ClickHouseType, options: LiteralOptions = {}): string {
   const v = unwrapTyped(value)
-  const body = encodeLiteral(v, type, options)
+  const body = encodeLiteral(v, type, options, false)
   if (type.kind === 'String' && body !== 'NULL') return body
   return `CAST(${body} AS ${formatType(castType(type, options.legacy === true))})`
 }
@@ -65,13 +65,20 @@ function castType(type: ClickHouseType, legacy: boolean): ClickHouseType {
   }
 }
 
-function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOptions): string {
+function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOptions, nested: boolean): string {
   switch (type.kind) {
     case 'Nullable':
       if (value === null || value === undefined) return 'NULL'
-      return encodeLiteral(value, type.inner, opts)
+      return encodeLiteral(value, type.inner, opts, nested)
     case 'LowCardinality':
-      return encodeLiteral(value, type.inner, opts)
+      return encodeLiteral(value, type.inner, opts, nested)
+    case 'Array':
+    case 'Map':
+      // An inner [] or map() has type Array(Nothing)/Map(Nothing, Nothing), which
+      // has no common type with its siblings; casting each inner container to its
+      // declared type keeps every sibling the same type.
+      if (nested && value !== null && value !== undefined)
+        return `CAST(${encodeLiteral(value, type, opts, false)} AS ${formatType(castType(type, opts.legacy === true))})`
   }
   if (value === null || value === undefined)
     throw valueError(type, value, 'NULL for a type that is not Nullable', opts)
@@ -116,14 +123,14 @@ function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOption
       return quoteLiteral(toJsonText(value, type, opts))
     case 'Array':
       if (!Array.isArray(value)) throw valueError(type, value, 'expected an array', opts)
-      return `[${value.map((v) => encodeLiteral(v, type.element, opts)).join(', ')}]`
+      return `[${value.map((v) => encodeLiteral(v, type.element, opts, true)).join(', ')}]`
     case 'Tuple': {
       const items = tupleElements(value, type, opts)
-      return `tuple(${items.map((v, i) => encodeLiteral(v, type.elements[i] as ClickHouseType, opts)).join(', ')})`
+      return `tuple(${items.map((v, i) => encodeLiteral(v, type.elements[i] as ClickHouseType, opts, true)).join(', ')})`
     }
     case 'Map': {
       const parts = mapEntries(value, type, opts).map(
-        ([k, v]) => `${encodeLiteral(k, type.key, opts)}, ${encodeLiteral(v, type.value, opts)}`,
+        ([k, v]) => `${encodeLiteral(k, type.key, opts, true)}, ${encodeLiteral(v, type.value, opts, true)}`,
       )
       return `map(${parts.join(', ')})`
     }
