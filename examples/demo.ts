@@ -11,7 +11,8 @@ import { drizzle } from '@tributary/clickhouse/drizzle'
 import { chTable, dateTime64, float64, lowCardinality, string, uint64 } from '@tributary/clickhouse/drizzle'
 import { chdb } from '@tributary/clickhouse/embedded'
 import { desc, eq, sql as dsql } from 'drizzle-orm'
-import { Kysely, type Migration, Migrator, sql } from 'kysely'
+import { Kysely, sql } from 'kysely'
+import { type Migration, Migrator } from 'kysely/migration'
 
 interface Database {
   trips: { id: bigint; city: string; fare: number; started_at: Date }

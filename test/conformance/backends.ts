@@ -9,8 +9,6 @@ import { chdb } from '@tributary/clickhouse/embedded'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startChdbHttpServer } from '../servers/chdb-http-server.ts'
-import { startClickHouseServer } from '../servers/clickhouse-server.ts'
 
 export type BackendName = 'clickhouse-18.16' | 'chdb-embedded' | 'chdb-http'
 
@@ -38,6 +36,7 @@ const BACKENDS: Backend[] = [
   {
     name: 'clickhouse-18.16',
     async start() {
+      const { startClickHouseServer } = await import('../servers/clickhouse-server.ts')
       const server = await startClickHouseServer()
       return {
         config: () => ({ url: server.url, username: server.username, password: server.password }),
@@ -60,6 +59,7 @@ const BACKENDS: Backend[] = [
   {
     name: 'chdb-http',
     async start() {
+      const { startChdbHttpServer } = await import('../servers/chdb-http-server.ts')
       const server = await startChdbHttpServer()
       return {
         config: () => ({ url: server.url, username: server.username, password: server.password }),

@@ -23,7 +23,7 @@ forEachBackend((ctx) => {
     const { client } = ctx()
     const queryId = `cancel-${process.pid}-${Date.now()}`
     const controller = new AbortController()
-    const pending = client.query('SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001))', undefined, {
+    const pending = client.query('SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100', undefined, {
       queryId,
       signal: controller.signal,
     })
@@ -39,7 +39,7 @@ forEachBackend((ctx) => {
     try {
       const controller = new AbortController()
       const started = Date.now()
-      const pending = sql`SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001))`.execute(db, {
+      const pending = sql`SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100`.execute(db, {
         signal: controller.signal,
         inflightQueryAbortStrategy: 'cancel query',
       } as never)
@@ -63,7 +63,7 @@ forEachBackend((ctx) => {
   test('a request timeout is a typed error and the client keeps working', async () => {
     const { client } = ctx()
     await assert.rejects(
-      client.query('SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001))', undefined, {
+      client.query('SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100', undefined, {
         timeoutMs: 300,
       }),
       (e: unknown) => e instanceof DatabaseError && /TimeoutError|QueryCancelledError/.test((e as Error).name),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ClickHouseDialect } from '@tributary/clickhouse'
-import { Kysely, type Migration, Migrator, sql } from 'kysely'
+import { Kysely, sql } from 'kysely'
+import { type Migration, Migrator } from 'kysely/migration'
 import { forEachBackend, uniqueTable } from './backends.ts'
 
 function migrations(table: string, log: string[]): Record<string, Migration> {

@@ -46,7 +46,7 @@ forEachBackend((ctx) => {
       assert.equal(total, 2500)
 
       let seen = 0
-      for await (const row of db.selectFrom(sql`system.numbers`.as('n')).select(sql<bigint>`number`.as('n')).limit(5000).stream(700)) {
+      for await (const row of db.selectFrom(sql`system.numbers`.as('nums')).select(sql<bigint>`number`.as('n')).limit(5000).stream(700)) {
         assert.equal(typeof row.n, 'bigint')
         seen++
       }

@@ -38,9 +38,11 @@ export function decodeBatches<R>(
   let columns: ColumnInfo[] | undefined
   let toObject: ((row: unknown[]) => R) | undefined
 
+  const readColumns = (): ColumnInfo[] | undefined =>
+    (columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type })))
   const shape = (rows: unknown[][]): R[] => {
     if (rowMode === 'array') return rows as R[]
-    toObject ??= objectBuilder<R>(columns!.map((c) => c.name))
+    toObject ??= objectBuilder<R>(readColumns()!.map((c) => c.name))
     const out = new Array<R>(rows.length)
     for (let i = 0; i < rows.length; i++) out[i] = toObject(rows[i]!)
     return out
@@ -50,7 +52,6 @@ export function decodeBatches<R>(
     let pending: unknown[][] = []
     for await (const chunk of body) {
       reader.push(chunk)
-      columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type }))
       while (reader.readRows(pending, batchSize - pending.length) > 0) {
         if (pending.length >= batchSize) {
           yield shape(pending)
@@ -59,7 +60,6 @@ export function decodeBatches<R>(
       }
     }
     reader.finish()
-    columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type }))
     while (reader.readRows(pending, batchSize - pending.length) > 0) {
       if (pending.length >= batchSize) {
         yield shape(pending)
@@ -67,7 +67,7 @@ export function decodeBatches<R>(
       }
     }
     if (pending.length > 0) yield shape(pending)
-    if (columns === undefined) throw new ProtocolError('the result had no header', { system: 'clickhouse' })
+    if (readColumns() === undefined) throw new ProtocolError('the result had no header', { system: 'clickhouse' })
   }
 
   const iterable = batches()

@@ -11,6 +11,7 @@ import {
 import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
+import { repeatedHeaderLength } from './chdb-chunks.ts'
 import { quoteIdentifier } from '../statement.ts'
 import type {
   ClickHouseProgress,
@@ -37,8 +38,13 @@ interface ChdbStreamChunk {
 interface ChdbStream extends AsyncIterable<ChdbStreamChunk> {
   cancel(): void
 }
+interface ChdbResult {
+  bytes(): Uint8Array
+}
 interface ChdbSession {
   readonly path: string
+  queryAsync(sql: string, opts: { format?: string }): Promise<ChdbResult>
+  queryBindAsync(sql: string, params: object, opts: { format?: string }): Promise<ChdbResult>
   queryStream(sql: string, opts: { format?: string }): ChdbStream
   queryStreamBind(sql: string, params: object, opts: { format?: string }): ChdbStream
   insert(params: {
@@ -109,17 +115,19 @@ export class ChdbTransport implements ClickHouseTransport {
     const chdb = await this.#load()
     const connection = await this.#lease(chdb, request.sessionId)
     let released = false
-    const release = () => {
+    const release = (reusable = true) => {
       if (released) return
       released = true
       this.#running.delete(request.queryId)
-      this.#giveBack(connection, request.sessionId)
+      if (reusable) this.#giveBack(connection, request.sessionId)
+      else this.#discard(connection, request.sessionId)
     }
     try {
       await this.#applySettings(connection, { ...this.#options.settings, ...request.settings }, request.database)
       if (request.insert && request.body) {
         return await this.#insert(connection, request, release)
       }
+      if (request.format === undefined) return await this.#execute(connection, request, release)
       return this.#stream(connection, request, release)
     } catch (error) {
       release()
@@ -143,7 +151,11 @@ export class ChdbTransport implements ClickHouseTransport {
     this.#sessions.clear()
   }
 
-  #stream(connection: EngineConnection, request: ClickHouseRequest, release: () => void): ClickHouseResponse {
+  #stream(
+    connection: EngineConnection,
+    request: ClickHouseRequest,
+    release: (reusable?: boolean) => void,
+  ): ClickHouseResponse {
     const queryId = request.queryId
     // The engine has no caller-chosen query ids: a comment tag lets `kill` find this query in system.processes.
     const tag = `/* tributary:${randomUUID()} */`
@@ -165,7 +177,12 @@ export class ChdbTransport implements ClickHouseTransport {
     async function* body(): AsyncGenerator<Uint8Array, void, undefined> {
       let done = false
       try {
-        for await (const chunk of stream) yield chunk.raw()
+        let first = true
+        for await (const chunk of stream) {
+          const bytes = chunk.raw()
+          yield first ? bytes : bytes.subarray(repeatedHeaderLength(opts.format, bytes))
+          first = false
+        }
         done = true
         if (killed) throw cancelled(queryId, signal?.reason)
       } catch (error) {
@@ -176,10 +193,43 @@ export class ChdbTransport implements ClickHouseTransport {
         // A consumer that stops early leaves the query running in the engine: stop it there.
         if (!done) kill()
         stream.cancel()
-        release()
+        // A stream stopped early is torn down by the engine after its last fetch; the connection cannot
+        // run another query before that, so it is closed rather than reused.
+        release(done)
       }
     }
     return { queryId, body: body(), summary: async () => undefined }
+  }
+
+  /** Statements without a result format (DDL, SET, INSERT … SELECT): the engine runs them whole, not as a stream. */
+  async #execute(connection: EngineConnection, request: ClickHouseRequest, release: () => void): Promise<ClickHouseResponse> {
+    const queryId = request.queryId
+    const tag = `/* tributary:${randomUUID()} */`
+    const signal = withTimeout(request.signal, request.timeoutMs)
+    const sql = `${tag} ${request.sql}`
+    let killed = false
+    const kill = () => {
+      if (killed) return
+      killed = true
+      this.#killTagged(tag).catch(() => undefined)
+    }
+    this.#running.set(queryId, { cancel: kill })
+    const stopListening = onAbort(signal, kill)
+    try {
+      const opts = { format: 'TabSeparated' }
+      const result =
+        request.params && Object.keys(request.params).length > 0
+          ? await connection.session.queryBindAsync(sql, chdbParams(request.params), opts)
+          : await connection.session.queryAsync(sql, opts)
+      if (killed) throw cancelled(queryId, signal?.reason)
+      return { queryId, body: single(result.bytes()), summary: async () => undefined }
+    } catch (error) {
+      if (killed) throw cancelled(queryId, signal?.reason, error)
+      throw error
+    } finally {
+      stopListening()
+      release()
+    }
   }
 
   /** Stops a tagged query from a separate engine connection (its own is blocked running it). */
@@ -187,9 +237,7 @@ export class ChdbTransport implements ClickHouseTransport {
     const chdb = await this.#load()
     this.#control ??= this.#connect(chdb)
     const statement = `KILL QUERY WHERE startsWith(query, ${formatLiteral(tag, { kind: 'String' })}) ASYNC`
-    for await (const _ of this.#control.session.queryStream(statement, { format: 'TabSeparated' })) {
-      // the answer lists the killed queries; nothing to read
-    }
+    await this.#control.session.queryAsync(statement, { format: 'TabSeparated' })
   }
 
   async #insert(
@@ -246,11 +294,7 @@ export class ChdbTransport implements ClickHouseTransport {
         connection.applied.delete(name)
       }
     }
-    for (const statement of statements) {
-      for await (const _ of connection.session.queryStream(statement, { format: 'TabSeparated' })) {
-        // SET returns nothing
-      }
-    }
+    for (const statement of statements) await connection.session.queryAsync(statement, { format: 'TabSeparated' })
   }
 
   #load(): Promise<ChdbModule> {
@@ -277,7 +321,10 @@ export class ChdbTransport implements ClickHouseTransport {
     }
     const idle = this.#idle.pop()
     if (idle) return idle
-    if (this.#open < (this.#options.maxConnections ?? 4)) return this.#connect(chdb)
+    if (this.#open < (this.#options.maxConnections ?? 4)) {
+      this.#open++
+      return this.#connect(chdb)
+    }
     return new Promise((resolve) => this.#waiting.push(resolve))
   }
 
@@ -285,8 +332,18 @@ export class ChdbTransport implements ClickHouseTransport {
     // Every connection after the first must open the same directory the first one chose.
     const session = new chdb.Session(this.#path ?? this.#options.path ?? '')
     this.#path ??= session.path
-    this.#open++
     return { session, applied: new Map(), database: undefined }
+  }
+
+  #discard(connection: EngineConnection, sessionId: string | undefined): void {
+    connection.session.close()
+    if (sessionId) this.#sessions.delete(sessionId)
+    else this.#open--
+    const next = this.#waiting.shift()
+    if (next && this.#module) {
+      this.#open++
+      this.#module.then((chdb) => next(this.#connect(chdb)))
+    }
   }
 
   #giveBack(connection: EngineConnection, sessionId: string | undefined): void {
