@@ -3,33 +3,41 @@
  * A database package supplies its client and its dialect subclass; the rest
  * (logger, relational schema, session, transactions) is the same everywhere.
  */
+
+import type { Casing } from 'drizzle-orm'
 import {
   createTableRelationsHelpers,
   DefaultLogger,
-  entityKind,
   type ExtractTablesWithRelations,
+  entityKind,
   extractTablesRelationalConfig,
   type Logger,
   NoopLogger,
 } from 'drizzle-orm'
-import type { Casing } from 'drizzle-orm'
 import { PgDatabase, type PgDialectConfig } from 'drizzle-orm/pg-core'
 import type { SqlClient } from '../contract.ts'
 import { clientConnections } from './connections.ts'
 import type { BridgeDialect } from './dialect.ts'
-import { BridgeSession, type BridgeQueryResultHKT, type RelationalSchema, type TransactionHooks } from './session.ts'
+import {
+  type BridgeQueryResultHKT,
+  BridgeSession,
+  type RelationalSchema,
+  type TransactionHooks,
+} from './session.ts'
 
-export class BridgeDatabase<TSchema extends Record<string, unknown> = Record<string, never>> extends PgDatabase<
-  BridgeQueryResultHKT,
-  TSchema
-> {
+export class BridgeDatabase<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+> extends PgDatabase<BridgeQueryResultHKT, TSchema> {
   static override readonly [entityKind]: string = 'TributaryBridgeDatabase'
 
   /** The client every statement goes through. */
   declare readonly $client: SqlClient
 }
 
-export interface DrizzleDatabaseOptions<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient> {
+export interface DrizzleDatabaseOptions<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+  TClient extends SqlClient = SqlClient,
+> {
   client: TClient
   /** The database's dialect, or a factory given `{ casing }`. */
   dialect: BridgeDialect | ((config: PgDialectConfig) => BridgeDialect)
@@ -41,14 +49,19 @@ export interface DrizzleDatabaseOptions<TSchema extends Record<string, unknown> 
   transactions?: TransactionHooks | undefined
 }
 
-export type DrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient> =
-  BridgeDatabase<TSchema> & { readonly $client: TClient }
+export type DrizzleDatabase<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+  TClient extends SqlClient = SqlClient,
+> = BridgeDatabase<TSchema> & { readonly $client: TClient }
 
-export function createDrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends SqlClient = SqlClient>(
-  options: DrizzleDatabaseOptions<TSchema, TClient>,
-): DrizzleDatabase<TSchema, TClient> {
-  const dialect = typeof options.dialect === 'function' ? options.dialect({ casing: options.casing }) : options.dialect
-  const logger: Logger = options.logger === true ? new DefaultLogger() : options.logger ? options.logger : new NoopLogger()
+export function createDrizzleDatabase<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+  TClient extends SqlClient = SqlClient,
+>(options: DrizzleDatabaseOptions<TSchema, TClient>): DrizzleDatabase<TSchema, TClient> {
+  const dialect =
+    typeof options.dialect === 'function' ? options.dialect({ casing: options.casing }) : options.dialect
+  const logger: Logger =
+    options.logger === true ? new DefaultLogger() : options.logger ? options.logger : new NoopLogger()
 
   let schema: RelationalSchema<ExtractTablesWithRelations<TSchema>> | undefined
   if (options.schema) {
@@ -60,10 +73,15 @@ export function createDrizzleDatabase<TSchema extends Record<string, unknown> = 
     }
   }
 
-  const session = new BridgeSession<TSchema, ExtractTablesWithRelations<TSchema>>(clientConnections(options.client), dialect, schema, {
-    logger,
-    transactions: options.transactions,
-  })
+  const session = new BridgeSession<TSchema, ExtractTablesWithRelations<TSchema>>(
+    clientConnections(options.client),
+    dialect,
+    schema,
+    {
+      logger,
+      transactions: options.transactions,
+    },
+  )
   const db = new BridgeDatabase<TSchema>(dialect, session, schema as never)
   Object.defineProperty(db, '$client', { value: options.client, enumerable: false })
   return db as DrizzleDatabase<TSchema, TClient>

@@ -7,10 +7,17 @@
  * here. Everything pg-core would emit that the database cannot run is refused
  * while the statement is built, with a `NotSupportedError` naming the feature.
  */
+
+import type {
+  BuildRelationalQueryResult,
+  DBQueryConfig,
+  Relation,
+  TableRelationalConfig,
+  TablesRelationalConfig,
+} from 'drizzle-orm'
 import { Column, entityKind, is, type Placeholder, SQL, sql } from 'drizzle-orm'
-import type { BuildRelationalQueryResult, DBQueryConfig, Relation, TableRelationalConfig, TablesRelationalConfig } from 'drizzle-orm'
-import { type PgColumn, PgDialect, type PgDialectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { PgDeleteConfig, PgInsertConfig, PgSelectConfig, PgUpdateConfig } from 'drizzle-orm/pg-core'
+import { type PgColumn, PgDialect, type PgDialectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder, QueryTypingsValue, QueryWithTypings } from 'drizzle-orm/sql/sql'
 import { type DatabaseSystem, NotSupportedError } from '../errors.ts'
 import { dialectInternals, tableMeta } from './internals.ts'
@@ -99,7 +106,11 @@ export abstract class BridgeDialect extends PgDialect {
    * (or a `Param` wrapping one) when the value is only known at execution.
    * `encoder` is the column (or other encoder) the value was bound through.
    */
-  abstract formatParam(index: number, value: unknown, encoder: DriverValueEncoder<unknown, unknown> | undefined): string
+  abstract formatParam(
+    index: number,
+    value: unknown,
+    encoder: DriverValueEncoder<unknown, unknown> | undefined,
+  ): string
 
   /**
    * Last step before a prepared statement goes to the client, after
@@ -143,7 +154,9 @@ export abstract class BridgeDialect extends PgDialect {
   /** The error every refused feature throws, built in one place so messages read alike. */
   notSupported(feature: string, hint?: string): NotSupportedError {
     const tail = hint ? ` ${hint}` : ''
-    return new NotSupportedError(`${feature} is not supported by ${this.databaseName}.${tail}`, { system: this.system })
+    return new NotSupportedError(`${feature} is not supported by ${this.databaseName}.${tail}`, {
+      system: this.system,
+    })
   }
 
   override sqlToQuery(query: SQL, invokeSource?: 'indexes' | undefined): QueryWithTypings {
@@ -185,12 +198,20 @@ export abstract class BridgeDialect extends PgDialect {
     return setOperators.length > 0 ? this.buildSetOperations(single, setOperators) : single
   }
 
-  override buildSetOperationQuery({ leftSelect, setOperator }: { leftSelect: SQL; setOperator: SetOperator }): SQL {
+  override buildSetOperationQuery({
+    leftSelect,
+    setOperator,
+  }: {
+    leftSelect: SQL
+    setOperator: SetOperator
+  }): SQL {
     const { type, isAll, rightSelect, limit, orderBy, offset } = setOperator
     let orderBySql: SQL | undefined
     if (orderBy && orderBy.length > 0) {
       // Outside the parenthesised operands, columns are known only by name.
-      const items = orderBy.map((item) => (isColumn(item) ? sql.identifier(item.name) : unqualifyColumns(item as SQL)))
+      const items = orderBy.map((item) =>
+        isColumn(item) ? sql.identifier(item.name) : unqualifyColumns(item as SQL),
+      )
       orderBySql = sql` order by ${sql.join(items, sql`, `)}`
     }
     const operator = sql.raw(`${type} ${isAll ? 'all ' : ''}`)
@@ -204,12 +225,15 @@ export abstract class BridgeDialect extends PgDialect {
     const limitSql = hasLimit ? sql` limit ${this.limitOperand(limit as LimitValue)}` : undefined
     const offsetSql = hasOffset ? sql` offset ${this.limitOperand(offset as LimitValue)}` : undefined
     if (!limitSql && !offsetSql) return undefined
-    return this.limitOffsetOrder === 'limit-offset' ? sql`${limitSql}${offsetSql}` : sql`${offsetSql}${limitSql}`
+    return this.limitOffsetOrder === 'limit-offset'
+      ? sql`${limitSql}${offsetSql}`
+      : sql`${offsetSql}${limitSql}`
   }
 
   override buildInsertQuery(config: PgInsertConfig): SQL {
     if (config.returning && !this.supportsReturning) throw this.notSupported('RETURNING', returningHint)
-    if (config.onConflict && !this.supportsOnConflict) throw this.notSupported('ON CONFLICT (onConflictDoNothing / onConflictDoUpdate)')
+    if (config.onConflict && !this.supportsOnConflict)
+      throw this.notSupported('ON CONFLICT (onConflictDoNothing / onConflictDoUpdate)')
     if (config.overridingSystemValue_) throw this.notSupported('OVERRIDING SYSTEM VALUE')
     return super.buildInsertQuery(config)
   }
@@ -238,9 +262,16 @@ export abstract class BridgeDialect extends PgDialect {
     return this.buildDeleteStatement({ table, where, with: dialectInternals(this).buildWithCTE(withList) })
   }
 
-  override buildRelationalQueryWithoutPK(options: RelationalQueryOptions): BuildRelationalQueryResult<PgTable, PgColumn> {
+  override buildRelationalQueryWithoutPK(
+    options: RelationalQueryOptions,
+  ): BuildRelationalQueryResult<PgTable, PgColumn> {
     const config = options.queryConfig
-    if (!this.supportsRelationalWith && config !== true && config.with && Object.values(config.with).some(Boolean)) {
+    if (
+      !this.supportsRelationalWith &&
+      config !== true &&
+      config.with &&
+      Object.values(config.with).some(Boolean)
+    ) {
       const names = Object.keys(config.with).filter((key) => config.with?.[key])
       throw this.notSupported(
         `Relational queries with nested relations (with: { ${names.join(', ')} })`,
@@ -259,5 +290,7 @@ function isColumn(value: unknown): value is PgColumn {
 
 /** Replaces column chunks of an ORDER BY expression by their bare names (for set operations). */
 function unqualifyColumns(expression: SQL): SQL {
-  return new SQL(expression.queryChunks.map((chunk) => (isColumn(chunk) ? sql.identifier(chunk.name) : chunk)))
+  return new SQL(
+    expression.queryChunks.map((chunk) => (isColumn(chunk) ? sql.identifier(chunk.name) : chunk)),
+  )
 }

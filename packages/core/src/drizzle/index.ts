@@ -1,5 +1,15 @@
-export { type ConnectionSource, clientConnections, fixedConnection, type LeasedConnection } from './connections.ts'
-export { BridgeDatabase, createDrizzleDatabase, type DrizzleDatabase, type DrizzleDatabaseOptions } from './database.ts'
+export {
+  type ConnectionSource,
+  clientConnections,
+  fixedConnection,
+  type LeasedConnection,
+} from './connections.ts'
+export {
+  BridgeDatabase,
+  createDrizzleDatabase,
+  type DrizzleDatabase,
+  type DrizzleDatabaseOptions,
+} from './database.ts'
 export {
   BridgeDialect,
   type BridgeDialectConfig,
@@ -8,7 +18,13 @@ export {
   type LimitValue,
   type UpdateStatementParts,
 } from './dialect.ts'
-export { DEFAULT_ITERATE_BATCH_SIZE, type IterableQuery, type IteratedRow, type IterateOptions, iterate } from './iterate.ts'
+export {
+  DEFAULT_ITERATE_BATCH_SIZE,
+  type IterableQuery,
+  type IteratedRow,
+  type IterateOptions,
+  iterate,
+} from './iterate.ts'
 export { BridgePreparedQuery, type PreparedQueryContext, type StreamRowsOptions } from './prepared-query.ts'
 export {
   type BridgeQueryResultHKT,

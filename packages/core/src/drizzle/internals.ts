@@ -3,10 +3,11 @@
  * `@internal` or `private` in its declarations but that every driver uses.
  * Kept in one file so a Drizzle upgrade (1.0 renames several) touches one place.
  */
+
+import type { SQL, Subquery } from 'drizzle-orm'
 import * as drizzle from 'drizzle-orm'
 import type { CasingCache } from 'drizzle-orm/casing'
 import type { PgDialect, PgSelectJoinConfig, PgTable, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
-import type { SQL, Subquery } from 'drizzle-orm'
 
 interface PgDialectInternals {
   casing: CasingCache
@@ -23,7 +24,11 @@ const NameSymbol = Symbol.for('drizzle:Name')
 const SchemaSymbol = Symbol.for('drizzle:Schema')
 const OriginalNameSymbol = Symbol.for('drizzle:OriginalName')
 
-export function tableMeta(table: PgTable): { name: string; schema: string | undefined; originalName: string } {
+export function tableMeta(table: PgTable): {
+  name: string
+  schema: string | undefined
+  originalName: string
+} {
   const record = table as unknown as Record<symbol, string | undefined>
   return {
     name: record[NameSymbol] as string,

@@ -42,7 +42,10 @@ export type IteratedRow<Q> = Q extends { execute(...args: never[]): Promise<infe
       : unknown
     : unknown
 
-export function iterate<Q extends IterableQuery | BridgePreparedQuery>(query: Q, options?: IterateOptions): AsyncIterable<IteratedRow<Q>>
+export function iterate<Q extends IterableQuery | BridgePreparedQuery>(
+  query: Q,
+  options?: IterateOptions,
+): AsyncIterable<IteratedRow<Q>>
 export function iterate<R = Record<string, unknown>>(
   db: BridgeDatabase<Record<string, unknown>>,
   query: SQL,
@@ -63,13 +66,24 @@ export function iterate(
     if (raw) {
       const session = (first as BridgeDatabase<Record<string, unknown>>)._.session as unknown as BridgeSession
       if (!session || typeof session.prepareQuery !== 'function' || !('bridgeDialect' in session)) {
-        throw new ConfigurationError('iterate(db, sql): db must be a database created by a Tributary drizzle()')
+        throw new ConfigurationError(
+          'iterate(db, sql): db must be a database created by a Tributary drizzle()',
+        )
       }
-      return session.prepareQuery(session.bridgeDialect.sqlToQuery(second as SQL), undefined, undefined, false)
+      return session.prepareQuery(
+        session.bridgeDialect.sqlToQuery(second as SQL),
+        undefined,
+        undefined,
+        false,
+      )
     }
-    const prepared = is(first, BridgePreparedQuery) ? first : (first as IterableQuery).prepare('tributary_iterate')
+    const prepared = is(first, BridgePreparedQuery)
+      ? first
+      : (first as IterableQuery).prepare('tributary_iterate')
     if (!is(prepared, BridgePreparedQuery)) {
-      throw new ConfigurationError('iterate(): the query was not built by a database created by a Tributary drizzle()')
+      throw new ConfigurationError(
+        'iterate(): the query was not built by a database created by a Tributary drizzle()',
+      )
     }
     return prepared
   }

@@ -26,7 +26,9 @@ export interface StreamRowsOptions {
   signal?: AbortSignal | undefined
 }
 
-export class BridgePreparedQuery<T extends PreparedQueryConfig = PreparedQueryConfig> extends PgPreparedQuery<T> {
+export class BridgePreparedQuery<
+  T extends PreparedQueryConfig = PreparedQueryConfig,
+> extends PgPreparedQuery<T> {
   static override readonly [entityKind]: string = 'TributaryBridgePreparedQuery'
 
   /** Set by pg-core's select builder: which joined tables may come back all-NULL. */
@@ -91,7 +93,10 @@ export class BridgePreparedQuery<T extends PreparedQueryConfig = PreparedQueryCo
    * `SqlConnection.stream`. Leaving the loop early stops the query and gives
    * the connection back.
    */
-  async *iterate(placeholderValues: Record<string, unknown>, options: StreamRowsOptions): AsyncGenerator<unknown, void, undefined> {
+  async *iterate(
+    placeholderValues: Record<string, unknown>,
+    options: StreamRowsOptions,
+  ): AsyncGenerator<unknown, void, undefined> {
     const statement = this.statement(placeholderValues)
     const mapsRows = this.mapsRows()
     const { connection, done } = await this.context.connections.open()

@@ -101,14 +101,34 @@ export class BridgeSession<
   ): Promise<T> {
     const hooks = this.options.transactions
     if (!hooks) {
-      throw this.bridgeDialect.notSupported('Transactions (db.transaction)', 'Each statement commits on its own.')
+      throw this.bridgeDialect.notSupported(
+        'Transactions (db.transaction)',
+        'Each statement commits on its own.',
+      )
     }
     const { connection, done } = await this.connections.open({ exclusive: true })
     try {
       await hooks.begin(connection, config)
-      const session = new BridgeSession<TFullSchema, TSchema>(fixedConnection(connection), this.bridgeDialect, this.schema, this.options)
-      const tx = new BridgeTransaction<TFullSchema, TSchema>(this.bridgeDialect, session, this.schema, 0, hooks, connection)
-      return await runInside(tx, transaction, () => hooks.commit(connection), () => hooks.rollback(connection))
+      const session = new BridgeSession<TFullSchema, TSchema>(
+        fixedConnection(connection),
+        this.bridgeDialect,
+        this.schema,
+        this.options,
+      )
+      const tx = new BridgeTransaction<TFullSchema, TSchema>(
+        this.bridgeDialect,
+        session,
+        this.schema,
+        0,
+        hooks,
+        connection,
+      )
+      return await runInside(
+        tx,
+        transaction,
+        () => hooks.commit(connection),
+        () => hooks.rollback(connection),
+      )
     } finally {
       await done()
     }
@@ -141,7 +161,9 @@ export class BridgeTransaction<
     this.connection = connection
   }
 
-  override async transaction<T>(transaction: (tx: BridgeTransaction<TFullSchema, TSchema>) => Promise<T>): Promise<T> {
+  override async transaction<T>(
+    transaction: (tx: BridgeTransaction<TFullSchema, TSchema>) => Promise<T>,
+  ): Promise<T> {
     const { savepoint, rollbackToSavepoint, releaseSavepoint } = this.hooks
     if (!savepoint || !rollbackToSavepoint) {
       throw this.bridgeDialect.notSupported('Nested transactions (savepoints)')

@@ -1,0 +1,41 @@
+/**
+ * `drizzle()` for ClickHouse: a pg-core database whose statements run through
+ * a `ClickHouseClient` (HTTP or embedded chDB) and its SqlClient contract.
+ *
+ *   const db = drizzle(createClient({ url }), { schema })
+ *   const db = drizzle({ url: 'http://127.0.0.1:8123', username, password })
+ */
+import { createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
+import type { Casing, Logger } from 'drizzle-orm'
+import { ClickHouseClient, createClient } from '../client.ts'
+import type { ClickHouseClientConfig } from '../config.ts'
+import { ClickHouseDrizzleDialect, type ClickHouseDrizzleDialectConfig } from './dialect.ts'
+
+export interface ClickHouseDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> {
+  schema?: TSchema | undefined
+  /** `true` logs through Drizzle's DefaultLogger; silent by default. */
+  logger?: boolean | Logger | undefined
+  casing?: Casing | undefined
+  deletes?: ClickHouseDrizzleDialectConfig['deletes']
+}
+
+export type ClickHouseDrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>> =
+  DrizzleDatabase<TSchema, ClickHouseClient>
+
+/**
+ * A Drizzle database over ClickHouse. Given a config instead of a client, it
+ * creates the client; close it with `db.$client.close()`.
+ */
+export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(
+  clientOrConfig: ClickHouseClient | ClickHouseClientConfig = {},
+  config: ClickHouseDrizzleConfig<TSchema> = {},
+): ClickHouseDrizzleDatabase<TSchema> {
+  const client = clientOrConfig instanceof ClickHouseClient ? clientOrConfig : createClient(clientOrConfig)
+  return createDrizzleDatabase<TSchema, ClickHouseClient>({
+    client,
+    dialect: ({ casing }) => new ClickHouseDrizzleDialect({ casing, deletes: config.deletes }),
+    schema: config.schema,
+    logger: config.logger,
+    casing: config.casing,
+  })
+}
