@@ -9,6 +9,7 @@
  *   for await (const row of iterate(db, sql`select …`)) { … }   // raw SQL: keyed rows
  */
 import { is, SQL } from 'drizzle-orm'
+import type { PgPreparedQuery, PreparedQueryConfig } from 'drizzle-orm/pg-core'
 import { ConfigurationError } from '../errors.ts'
 import type { BridgeDatabase } from './database.ts'
 import { BridgePreparedQuery } from './prepared-query.ts'
@@ -36,13 +37,9 @@ export type IteratedRow<Q> = Q extends { execute(...args: never[]): Promise<infe
     : R extends { rows: (infer E)[] }
       ? E
       : NonNullable<R>
-  : Q extends BridgePreparedQuery<infer C>
-    ? C['execute'] extends readonly (infer E)[]
-      ? E
-      : unknown
-    : unknown
+  : unknown
 
-export function iterate<Q extends IterableQuery | BridgePreparedQuery>(
+export function iterate<Q extends IterableQuery | PgPreparedQuery<PreparedQueryConfig>>(
   query: Q,
   options?: IterateOptions,
 ): AsyncIterable<IteratedRow<Q>>
@@ -52,7 +49,7 @@ export function iterate<R = Record<string, unknown>>(
   options?: IterateOptions,
 ): AsyncIterable<R>
 export function iterate(
-  first: IterableQuery | BridgePreparedQuery | BridgeDatabase<Record<string, unknown>>,
+  first: IterableQuery | PgPreparedQuery<PreparedQueryConfig> | BridgeDatabase<Record<string, unknown>>,
   second?: SQL | IterateOptions,
   third?: IterateOptions,
 ): AsyncIterable<unknown> {

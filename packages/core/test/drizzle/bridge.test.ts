@@ -2,7 +2,12 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { and, asc, desc, eq, gt, relations, sql } from 'drizzle-orm'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
-import { createDrizzleDatabase, iterate, type TransactionHooks } from '../../src/drizzle/index.ts'
+import {
+  type BridgePreparedQuery,
+  createDrizzleDatabase,
+  iterate,
+  type TransactionHooks,
+} from '../../src/drizzle/index.ts'
 import { NotSupportedError } from '../../src/errors.ts'
 import { FakeClient } from './fake-client.ts'
 import { OffsetFirstDialect, QuestionMarkDialect } from './test-dialect.ts'
@@ -232,7 +237,7 @@ describe('execution through the SqlClient', () => {
 
   test('all() gives keyed rows and values() positional ones, both unmapped', async () => {
     const { db, client } = setup()
-    const prepared = db.select({ id: users.id }).from(users).prepare('p')
+    const prepared = db.select({ id: users.id }).from(users).prepare('p') as unknown as BridgePreparedQuery
     client.answer = (s) => ({ rows: s.rowMode === 'array' ? [[1]] : [{ id: 1 }] })
     assert.deepEqual(await prepared.all(), [{ id: 1 }])
     assert.deepEqual(await prepared.values(), [[1]])

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { NotSupportedError } from '@tributary/core'
+import { type BridgePreparedQuery, createDrizzleDatabase } from '@tributary/core/drizzle'
+import { eq, inArray, isNull, relations, sql } from 'drizzle-orm'
+import { createClient } from '../../src/client.ts'
+import {
+  ClickHouseDrizzleDialect,
+  chTable,
+  dateTime64,
+  drizzle,
+  nullable,
+  string,
+  uint32,
+  uint64,
+} from '../../src/drizzle/index.ts'
+import { TypedValue } from '../../src/params/typed.ts'
+
+const users = chTable('users', {
+  id: uint64('id'),
+  name: string('name'),
+  age: nullable(uint32('age')),
+})
+const posts = chTable('posts', {
+  id: uint64('id'),
+  userId: uint64('user_id'),
+  at: dateTime64('at', 3, 'UTC'),
+})
+const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }))
+const postsRelations = relations(posts, ({ one }) => ({
+  user: one(users, { fields: [posts.userId], references: [users.id] }),
+}))
+
+// Only SQL text is built here; the client never connects.
+const db = drizzle(
+  { url: 'http://127.0.0.1:1' },
+  { schema: { users, posts, usersRelations, postsRelations } },
+)
+
+function types(params: unknown[]): unknown[] {
+  return params.map((p) => (p instanceof TypedValue ? `${p.type}:${String(p.value)}` : p))
+}
+
+describe('ClickHouse SQL from Drizzle', () => {
+  test('parameters carry the column type; LIMIT/OFFSET are UInt64; identifiers are back-quoted', () => {
+    const q = db.select().from(users).where(eq(users.id, 7n)).limit(10).offset(5).toSQL()
+    assert.equal(
+      q.sql,
+      'select `id`, `name`, `age` from `users` where `users`.`id` = {p1:UInt64} limit {p2:UInt64} offset {p3:UInt64}',
+    )
+    assert.deepEqual(types(q.params), ['UInt64:7', 'UInt64:10', 'UInt64:5'])
+  })
+
+  test('a NULL bound through a column is typed Nullable of the column type; raw values are inferred', () => {
+    const q = db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`${users.name} = ${null} or ${users.name} = ${'x'} or ${users.id} = ${3}`)
+      .toSQL()
+    assert.equal(
+      q.sql,
+      'select `id` from `users` where `users`.`name` = {p1:Nullable(Nothing)} or `users`.`name` = {p2:String} or `users`.`id` = {p3:Int64}',
+    )
+    const bound = db
+      .update(users)
+      .set({ age: null })
+      .where(inArray(users.id, [1n, 2n]))
+      .toSQL()
+    assert.equal(
+      bound.sql,
+      'alter table `users` update `age` = {p1:Nullable(UInt32)} where `users`.`id` in ({p2:UInt64}, {p3:UInt64})',
+    )
+  })
+
+  test('an outer join adds join_use_nulls so unmatched rows are NULL, inner joins do not', () => {
+    const left = db.select().from(users).leftJoin(posts, eq(posts.userId, users.id)).toSQL().sql
+    assert.match(left, /left join `posts` on `posts`.`user_id` = `users`.`id` settings join_use_nulls = 1$/)
+    const inner = db.select().from(users).innerJoin(posts, eq(posts.userId, users.id)).limit(1).toSQL().sql
+    assert.doesNotMatch(inner, /settings/)
+  })
+
+  test('UPDATE and DELETE are mutations with a mandatory WHERE (WHERE 1 for every row)', () => {
+    assert.equal(
+      db.update(users).set({ name: 'z' }).where(eq(users.id, 1n)).toSQL().sql,
+      'alter table `users` update `name` = {p1:String} where `users`.`id` = {p2:UInt64}',
+    )
+    assert.equal(
+      db.update(users).set({ name: 'z' }).toSQL().sql,
+      'alter table `users` update `name` = {p1:String} where 1',
+    )
+    assert.equal(
+      db.delete(users).where(isNull(users.age)).toSQL().sql,
+      'alter table `users` delete where `users`.`age` is null',
+    )
+    assert.equal(db.delete(users).toSQL().sql, 'alter table `users` delete where 1')
+    const lightweight = drizzle({ url: 'http://127.0.0.1:1' }, { deletes: 'lightweight' })
+    assert.equal(lightweight.delete(users).toSQL().sql, 'delete from `users` where 1')
+  })
+
+  test('RETURNING, UPDATE … FROM, relational `with` and transactions throw NotSupportedError', async () => {
+    const notSupported = (pattern: RegExp) => (e: unknown) =>
+      e instanceof NotSupportedError && e.system === 'clickhouse' && pattern.test(e.message)
+    assert.throws(
+      () => db.insert(users).values({ id: 1n, name: 'a', age: null }).returning().toSQL(),
+      notSupported(/RETURNING is not supported by ClickHouse/),
+    )
+    assert.throws(() => db.delete(users).returning().toSQL(), notSupported(/RETURNING/))
+    assert.throws(
+      () => db.update(users).set({ name: 'a' }).from(posts).toSQL(),
+      notSupported(/UPDATE … FROM/),
+    )
+    assert.throws(
+      () => db.query.users.findMany({ with: { posts: true } }).toSQL(),
+      notSupported(/nested relations/),
+    )
+    await assert.rejects(
+      db.transaction(async () => {}),
+      notSupported(/Transactions/),
+    )
+  })
+
+  test('sql.placeholder values are typed when the statement runs', () => {
+    const prepared = db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`${users.name} = ${sql.placeholder('name')}`)
+      .limit(sql.placeholder('n'))
+      .prepare('p') as unknown as BridgePreparedQuery
+    assert.equal(prepared.getQuery().sql.includes('{p2:UInt64}'), true)
+    const statement = prepared.statement({ name: 'ann', n: 3 })
+    assert.equal(
+      statement.sql,
+      'select `id` from `users` where `users`.`name` = {p1:String} limit {p2:UInt64}',
+    )
+    assert.deepEqual(types(statement.params), ['ann', 'UInt64:3'])
+  })
+
+  test('inline string parameters are quoted with backslash escapes', () => {
+    const q = db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`${users.name} = ${"it's a \\ test"}`.inlineParams())
+      .toSQL()
+    assert.equal(q.sql, "select `id` from `users` where `users`.`name` = 'it\\'s a \\\\ test'")
+    assert.deepEqual(q.params, [])
+  })
+
+  test('createDrizzleDatabase accepts the dialect directly as well', () => {
+    const direct = createDrizzleDatabase({
+      client: createClient({ url: 'http://127.0.0.1:1' }),
+      dialect: new ClickHouseDrizzleDialect(),
+    })
+    assert.equal(direct.select({ id: users.id }).from(users).toSQL().sql, 'select `id` from `users`')
+  })
+})
