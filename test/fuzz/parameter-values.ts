@@ -250,7 +250,7 @@ const SPECIAL_FLOATS = [
   0.1,
   1 / 3,
   -2.5e-308,
-  123456789.123456789,
+  123456789.12345679,
 ]
 
 function floatGen(rng: Rng): Gen {

@@ -3,6 +3,14 @@ import { encodeText } from '../params/text.ts'
 import type { ClickHouseType } from './types.ts'
 
 /**
+ * Settings an INSERT of these rows needs on servers that know them (19.x and
+ * later). DateTime values are written as zero-padded Unix seconds; with
+ * `best_effort` parsing (the default in chDB / ClickHouse 26.x) a negative
+ * value such as '-0000000005.500' is misread as a zone offset and refused.
+ */
+export const TSV_INSERT_SETTINGS: Readonly<Record<string, string>> = { date_time_input_format: 'basic' }
+
+/**
  * One line of TabSeparated input (with its trailing newline) for
  * `INSERT … FORMAT TabSeparated`. Fields use the same escaped text form as
  * query parameters: strings bare with backslash escapes, `\N` for NULL, so a

@@ -110,7 +110,9 @@ function widerInt(
 ): ClickHouseType {
   const [minA, maxA] = integerRange(a.signed, a.bits)
   const [minB, maxB] = integerRange(b.signed, b.bits)
+  // biome-ignore lint/complexity/useMathMinMax: bigint operands
   const min = minA < minB ? minA : minB
+  // biome-ignore lint/complexity/useMathMinMax: bigint operands
   const max = maxA > maxB ? maxA : maxB
   for (const bits of [64, 128, 256] as const) {
     for (const signed of [true, false]) {

@@ -172,7 +172,7 @@ export function toStringValue(
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Text for bytes when they are valid UTF-8, otherwise undefined. */
 export function utf8Text(bytes: Uint8Array): string | undefined {
