@@ -7,7 +7,7 @@
  */
 import { createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
 import type { Casing, Logger } from 'drizzle-orm'
-import { ClickHouseClient, createClient } from '../client.ts'
+import { type ClickHouseClient, createClient } from '../client.ts'
 import type { ClickHouseClientConfig } from '../config.ts'
 import { ClickHouseDrizzleDialect, type ClickHouseDrizzleDialectConfig } from './dialect.ts'
 
@@ -30,7 +30,7 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
   clientOrConfig: ClickHouseClient | ClickHouseClientConfig = {},
   config: ClickHouseDrizzleConfig<TSchema> = {},
 ): ClickHouseDrizzleDatabase<TSchema> {
-  const client = clientOrConfig instanceof ClickHouseClient ? clientOrConfig : createClient(clientOrConfig)
+  const client = isClient(clientOrConfig) ? clientOrConfig : createClient(clientOrConfig)
   return createDrizzleDatabase<TSchema, ClickHouseClient>({
     client,
     dialect: ({ casing }) => new ClickHouseDrizzleDialect({ casing, deletes: config.deletes }),
@@ -38,4 +38,10 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
     logger: config.logger,
     casing: config.casing,
   })
+}
+
+/** Duck-typed so a client from another copy of the package (source vs. build) is still recognised. */
+function isClient(value: ClickHouseClient | ClickHouseClientConfig): value is ClickHouseClient {
+  const candidate = value as Partial<ClickHouseClient>
+  return typeof candidate.acquire === 'function' && typeof candidate.query === 'function'
 }

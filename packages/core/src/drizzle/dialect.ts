@@ -16,7 +16,14 @@ import type {
   TablesRelationalConfig,
 } from 'drizzle-orm'
 import { Column, entityKind, is, type Placeholder, SQL, sql } from 'drizzle-orm'
-import type { PgDeleteConfig, PgInsertConfig, PgSelectConfig, PgUpdateConfig } from 'drizzle-orm/pg-core'
+import type { MigrationConfig, MigrationMeta } from 'drizzle-orm/migrator'
+import type {
+  PgDeleteConfig,
+  PgInsertConfig,
+  PgSelectConfig,
+  PgSession,
+  PgUpdateConfig,
+} from 'drizzle-orm/pg-core'
 import { type PgColumn, PgDialect, type PgDialectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder, QueryTypingsValue, QueryWithTypings } from 'drizzle-orm/sql/sql'
 import { type DatabaseSystem, NotSupportedError } from '../errors.ts'
@@ -122,6 +129,21 @@ export abstract class BridgeDialect extends PgDialect {
 
   override escapeName(name: string): string {
     return `"${name.replace(/"/g, '""')}"`
+  }
+
+  /**
+   * pg-core's migrator creates a schema, a SERIAL table and runs inside a
+   * transaction; none of that fits these databases, so it is refused clearly.
+   */
+  override async migrate(
+    _migrations: MigrationMeta[],
+    _session: PgSession,
+    _config: string | MigrationConfig,
+  ): Promise<void> {
+    throw this.notSupported(
+      "Drizzle's PostgreSQL migrator (migrate())",
+      'Apply the generated SQL with your own runner.',
+    )
   }
 
   /** Quotes a string for `sql.inlineParams()`; standard SQL doubles the quote. */

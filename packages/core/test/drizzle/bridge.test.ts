@@ -155,6 +155,12 @@ describe('SQL text', () => {
     )
   })
 
+  test("pg-core's migrator is refused", async () => {
+    const { db, dialect, client } = setup()
+    await assert.rejects(dialect.migrate([], db._.session as never, 'drizzle'), NotSupportedError)
+    assert.equal(client.recorded.length, 0)
+  })
+
   test('relational findMany without `with` compiles to a plain select', () => {
     const { db } = setup()
     const query = db.query.users
