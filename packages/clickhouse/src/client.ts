@@ -9,6 +9,7 @@ import {
   type SqlStatement,
 } from '@tributary/core'
 import type { ClickHouseClientConfig } from './config.ts'
+import { TSV_INSERT_SETTINGS } from './formats/tsv-writer.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
 import { insertBody, insertStatement, type InsertRows, resolveInsertColumns, type TableColumn } from './insert.ts'
 import { mutationSettings, waitForMutations } from './mutations.ts'
@@ -174,6 +175,7 @@ export class ClickHouseClient implements SqlClient {
    * encoded only as fast as the server takes them.
    */
   async insert(options: InsertOptions): Promise<InsertResult> {
+    const server = await this.serverInfo()
     const columns = await resolveInsertColumns(this, options.table, options.columns, this.#tableColumns, options)
     const statement = insertStatement(options.table, columns)
     const queryId = options.queryId ?? randomUUID()
@@ -184,7 +186,8 @@ export class ClickHouseClient implements SqlClient {
       queryId,
       sessionId: options.sessionId,
       database: this.#config.database,
-      settings: options.settings,
+      // Servers whose default reads dates "best effort" would misread the epoch seconds TSV carries.
+      settings: versionAtLeast(server.version, 20, 1) ? { ...TSV_INSERT_SETTINGS, ...options.settings } : options.settings,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       idempotent: false,

@@ -1,5 +1,7 @@
 import { ParameterError } from '@tributary/core'
 import { parseType } from './formats/type-parser.ts'
+import type { ClickHouseType } from './formats/types.ts'
+import { TypedValue } from './params/typed.ts'
 import { findPlaceholders, substitutePlaceholders } from './params/placeholders.ts'
 import { formatParamText } from './params/text.ts'
 import type { ServerInfo } from './transport/transport.ts'
@@ -54,11 +56,46 @@ export function prepareStatement(
     return { sql: substitutePlaceholders(sql, values, { legacy }), params: undefined }
   }
   const texts: Record<string, string> = {}
+  let asLiterals: Set<string> | undefined
   for (const p of placeholders) {
-    if (p.name in texts) continue
-    texts[p.name] = formatParamText(values[p.name], parseType(p.type))
+    if (p.name in texts || asLiterals?.has(p.name)) continue
+    const type = parseType(p.type)
+    const value = values[p.name]
+    if (hidesArrayDepth(value instanceof TypedValue ? value.value : value, type)) {
+      asLiterals ??= new Set()
+      asLiterals.add(p.name)
+      continue
+    }
+    texts[p.name] = formatParamText(value, type)
   }
-  return { sql, params: texts }
+  const bound = asLiterals ? substitutePlaceholders(sql, values, {}, asLiterals) : sql
+  return { sql: bound, params: texts }
+}
+
+/**
+ * Servers mis-type a parameter such as `[[], []]` for `Array(Array(Array(T)))`: an array whose
+ * elements are all empty arrays loses its depth and the server's CAST fails. Such values are
+ * sent as typed literals (which cast each level) instead.
+ */
+function hidesArrayDepth(value: unknown, type: ClickHouseType): boolean {
+  switch (type.kind) {
+    case 'Nullable':
+    case 'LowCardinality':
+      return hidesArrayDepth(value, type.inner)
+    case 'Array': {
+      if (!Array.isArray(value) || value.length === 0) return false
+      if (type.element.kind === 'Array' && value.every((v) => Array.isArray(v) && v.length === 0)) return true
+      return value.some((v) => hidesArrayDepth(v, type.element))
+    }
+    case 'Tuple':
+      return Array.isArray(value)
+        ? value.some((v, i) => type.elements[i] !== undefined && hidesArrayDepth(v, type.elements[i]!))
+        : typeof value === 'object' && value !== null && type.names !== undefined
+          ? type.names.some((n, i) => hidesArrayDepth((value as Record<string, unknown>)[n], type.elements[i]!))
+          : false
+    default:
+      return false
+  }
 }
 
 function paramsByName(params: QueryParams): Record<string, unknown> {

@@ -110,10 +110,12 @@ export function substitutePlaceholders(
   sql: string,
   values: Readonly<Record<string, unknown>>,
   options: LiteralOptions = {},
+  only?: ReadonlySet<string>,
 ): string {
   let out = ''
   let last = 0
   for (const p of findPlaceholders(sql)) {
+    if (only && !only.has(p.name)) continue
     if (!Object.hasOwn(values, p.name))
       throw new ParameterError(`No value for parameter '${p.name}'`, { system: 'clickhouse' })
     const raw = values[p.name]
