@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const [{ total }] = await orm.select({ total: dsql<bigint>`count()`.mapWith(BigInt) }).from(trips)
     console.log(`Drizzle count: ${total}`)
 
-    heading('streamed aggregate (rows arrive while the server still computes)')
+    heading('streamed aggregate, one row at a time')
     let hours = 0
     let busiest = { hour: '', trips: 0n }
     for await (const row of client.stream<{ hour: Date; trips: bigint }>(

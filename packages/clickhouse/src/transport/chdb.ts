@@ -12,7 +12,7 @@ import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
 import { repeatedHeaderLength } from './chdb-chunks.ts'
-import { quoteIdentifier } from '../statement.ts'
+import { firstKeyword, quoteIdentifier } from '../statement.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -74,6 +74,8 @@ interface EngineConnection {
 }
 
 /** Embedded ClickHouse (chDB) behind the same transport contract as HTTP. */
+const STREAMABLE = new Set(['SELECT', 'WITH'])
+
 export class ChdbTransport implements ClickHouseTransport {
   readonly kind = 'embedded' as const
   readonly #options: ChdbTransportOptions
@@ -127,7 +129,10 @@ export class ChdbTransport implements ClickHouseTransport {
       if (request.insert && request.body) {
         return await this.#insert(connection, request, release)
       }
-      if (request.format === undefined) return await this.#execute(connection, request, release)
+      // The engine streams only queries (SELECT, WITH); everything else runs whole.
+      if (request.format === undefined || !STREAMABLE.has(firstKeyword(request.sql))) {
+        return await this.#execute(connection, request, release)
+      }
       return this.#stream(connection, request, release)
     } catch (error) {
       release()
@@ -216,7 +221,7 @@ export class ChdbTransport implements ClickHouseTransport {
     this.#running.set(queryId, { cancel: kill })
     const stopListening = onAbort(signal, kill)
     try {
-      const opts = { format: 'TabSeparated' }
+      const opts = { format: request.format ?? 'TabSeparated' }
       const result =
         request.params && Object.keys(request.params).length > 0
           ? await connection.session.queryBindAsync(sql, chdbParams(request.params), opts)
