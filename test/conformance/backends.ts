@@ -3,12 +3,13 @@
  * `forEachBackend` and gets a fresh client per backend; servers are started
  * by the tests themselves and stopped when the file ends.
  */
-import { after, before, describe } from 'node:test'
-import { type ClickHouseClient, type ClickHouseClientConfig, createClient } from '@tributary/clickhouse'
-import { chdb } from '@tributary/clickhouse/embedded'
+
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, before, describe } from 'node:test'
+import { type ClickHouseClient, type ClickHouseClientConfig, createClient } from '@tributary/clickhouse'
+import { chdb } from '@tributary/clickhouse/embedded'
 
 export type BackendName = 'clickhouse-18.16' | 'chdb-embedded' | 'chdb-http'
 

@@ -28,7 +28,7 @@ forEachBackend((ctx) => {
     await assert.rejects(
       (async () => {
         for await (const _ of client.stream(
-          'SELECT throwIf(number = 300000, \'boom at 300000\') AS x FROM system.numbers LIMIT 1000000',
+          'SELECT number, throwIf(number = 300000) AS x FROM system.numbers LIMIT 1000000',
           undefined,
           { batchSize: 1000, settings: { max_block_size: 1000 } },
         )) {
@@ -38,7 +38,7 @@ forEachBackend((ctx) => {
       (e: unknown) => {
         assert.ok(e instanceof ServerError, String(e))
         assert.equal(e.code, '395')
-        assert.match(e.message, /boom at 300000/)
+        assert.match(e.message, /throwIf|non-zero|FUNCTION_THROW_IF/i)
         return true
       },
     )

@@ -46,8 +46,16 @@ forEachBackend((ctx) => {
     const dbA = new Kysely<any>({ dialect: new ClickHouseDialect(ctx().config()) })
     const dbB = new Kysely<any>({ dialect: new ClickHouseDialect(ctx().config()) })
     const options = { migrationTableName, migrationLockTableName }
-    const migratorA = new Migrator({ db: dbA, provider: { getMigrations: async () => migrations(table, logA) }, ...options })
-    const migratorB = new Migrator({ db: dbB, provider: { getMigrations: async () => migrations(table, logB) }, ...options })
+    const migratorA = new Migrator({
+      db: dbA,
+      provider: { getMigrations: async () => migrations(table, logA) },
+      ...options,
+    })
+    const migratorB = new Migrator({
+      db: dbB,
+      provider: { getMigrations: async () => migrations(table, logB) },
+      ...options,
+    })
     try {
       // Prepare the bookkeeping tables once so the race is only about the lock.
       assert.equal((await migratorA.migrateTo('001_create')).error, undefined)

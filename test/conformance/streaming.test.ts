@@ -20,7 +20,9 @@ forEachBackend((ctx) => {
     assert.equal(expected, 250000n)
 
     const arrays: unknown[][] = []
-    for await (const row of client.stream<unknown[]>('SELECT 1 AS a, 2 AS b', undefined, { rowMode: 'array' })) {
+    for await (const row of client.stream<unknown[]>('SELECT 1 AS a, 2 AS b', undefined, {
+      rowMode: 'array',
+    })) {
       arrays.push(row)
     }
     assert.deepEqual(arrays, [[1, 2]])
@@ -46,7 +48,11 @@ forEachBackend((ctx) => {
       assert.equal(total, 2500)
 
       let seen = 0
-      for await (const row of db.selectFrom(sql`system.numbers`.as('nums')).select(sql<bigint>`number`.as('n')).limit(5000).stream(700)) {
+      for await (const row of db
+        .selectFrom(sql`system.numbers`.as('nums'))
+        .select(sql<bigint>`number`.as('n'))
+        .limit(5000)
+        .stream(700)) {
         assert.equal(typeof row.n, 'bigint')
         seen++
       }
@@ -59,7 +65,9 @@ forEachBackend((ctx) => {
   test('breaking out of a stream stops the query on the server and the client keeps working', async () => {
     const { client } = ctx()
     let count = 0
-    for await (const _ of client.stream('SELECT number FROM system.numbers', undefined, { batchSize: 1000 })) {
+    for await (const _ of client.stream('SELECT number FROM system.numbers', undefined, {
+      batchSize: 1000,
+    })) {
       if (++count === 5000) break
     }
     assert.equal(count, 5000)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   type ColumnInfo,
   ConfigurationError,
+  onAbort,
   type RowMode,
   type SqlClient,
   type SqlConnection,
@@ -11,7 +12,13 @@ import {
 import type { ClickHouseClientConfig } from './config.ts'
 import { TSV_INSERT_SETTINGS } from './formats/tsv-writer.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
-import { insertBody, insertStatement, type InsertRows, resolveInsertColumns, type TableColumn } from './insert.ts'
+import {
+  type InsertRows,
+  insertBody,
+  insertStatement,
+  resolveInsertColumns,
+  type TableColumn,
+} from './insert.ts'
 import { mutationSettings, waitForMutations } from './mutations.ts'
 import { decodeBatches, type ResultFormat } from './result-stream.ts'
 import { versionAtLeast } from './server-version.ts'
@@ -124,7 +131,12 @@ export class ClickHouseClient implements SqlClient {
     const rows: R[] = []
     const stream = await this.#open(sql, params, options, Number.MAX_SAFE_INTEGER)
     for await (const batch of stream.batches) for (const row of batch as R[]) rows.push(row)
-    return { rows, columns: stream.batches.columns ?? [], queryId: stream.response.queryId, summary: await stream.response.summary() }
+    return {
+      rows,
+      columns: stream.batches.columns ?? [],
+      queryId: stream.response.queryId,
+      summary: await stream.response.summary(),
+    }
   }
 
   /**
@@ -145,7 +157,12 @@ export class ClickHouseClient implements SqlClient {
     params?: QueryParams,
     options: StreamOptions = {},
   ): AsyncGenerator<R[], void, undefined> {
-    const stream = await this.#open(sql, params, options, options.batchSize ?? this.#config.streamBatchSize ?? 1000)
+    const stream = await this.#open(
+      sql,
+      params,
+      options,
+      options.batchSize ?? this.#config.streamBatchSize ?? 1000,
+    )
     let finished = false
     try {
       for await (const batch of stream.batches) yield batch as R[]
@@ -160,7 +177,9 @@ export class ClickHouseClient implements SqlClient {
     const server = await this.serverInfo()
     const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
     const waitSettings = mutationSettings(prepared.sql, server)
-    const requestOptions = waitSettings ? { ...options, settings: { ...waitSettings, ...options.settings } } : options
+    const requestOptions = waitSettings
+      ? { ...options, settings: { ...waitSettings, ...options.settings } }
+      : options
     const response = await this.#request(prepared, requestOptions, undefined, false)
     for await (const _ of response.body) {
       // drain: the server reports errors at the end of the body
@@ -176,7 +195,13 @@ export class ClickHouseClient implements SqlClient {
    */
   async insert(options: InsertOptions): Promise<InsertResult> {
     const server = await this.serverInfo()
-    const columns = await resolveInsertColumns(this, options.table, options.columns, this.#tableColumns, options)
+    const columns = await resolveInsertColumns(
+      this,
+      options.table,
+      options.columns,
+      this.#tableColumns,
+      options,
+    )
     const statement = insertStatement(options.table, columns)
     const queryId = options.queryId ?? randomUUID()
     const response = await this.transport.request({
@@ -187,7 +212,9 @@ export class ClickHouseClient implements SqlClient {
       sessionId: options.sessionId,
       database: this.#config.database,
       // Servers whose default reads dates "best effort" would misread the epoch seconds TSV carries.
-      settings: versionAtLeast(server.version, 20, 1) ? { ...TSV_INSERT_SETTINGS, ...options.settings } : options.settings,
+      settings: versionAtLeast(server.version, 20, 1)
+        ? { ...TSV_INSERT_SETTINGS, ...options.settings }
+        : options.settings,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       idempotent: false,
@@ -224,7 +251,12 @@ export class ClickHouseClient implements SqlClient {
 
   /** `SqlClient` execution for the bridges: rows or an affected-row count. */
   async executeStatement<R>(statement: SqlStatement, sessionId: string | undefined): Promise<SqlResult<R>> {
-    const options = { queryId: statement.queryId, signal: statement.signal, rowMode: statement.rowMode, sessionId }
+    const options = {
+      queryId: statement.queryId,
+      signal: statement.signal,
+      rowMode: statement.rowMode,
+      sessionId,
+    }
     if (!returnsRows(statement.sql)) {
       const result = await this.command(statement.sql, statement.params, options)
       return {
@@ -252,7 +284,7 @@ export class ClickHouseClient implements SqlClient {
     return { response, batches }
   }
 
-  #request(
+  async #request(
     prepared: PreparedStatement,
     options: QueryOptions,
     format: ResultFormat | undefined,
@@ -260,22 +292,34 @@ export class ClickHouseClient implements SqlClient {
   ): Promise<ClickHouseResponse> {
     this.#assertOpen()
     const onProgress = options.onProgress
-    return this.transport.request(
-      {
-        sql: prepared.sql,
-        params: prepared.params,
-        format,
-        queryId: options.queryId ?? randomUUID(),
-        sessionId: options.sessionId,
-        database: this.#config.database,
-        settings:
-          format === 'RowBinaryWithNamesAndTypes' && this.#jsonAsString ? withBinaryJson(options.settings) : options.settings,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        idempotent,
-      },
-      onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
-    )
+    const queryId = options.queryId ?? randomUUID()
+    // Aborting the request alone leaves the query running on the server: kill it by id as well.
+    const stopWatching = onAbort(options.signal, () => this.#killInBackground(queryId))
+    let response: ClickHouseResponse
+    try {
+      response = await this.transport.request(
+        {
+          sql: prepared.sql,
+          params: prepared.params,
+          format,
+          queryId,
+          sessionId: options.sessionId,
+          database: this.#config.database,
+          settings:
+            format === 'RowBinaryWithNamesAndTypes' && this.#jsonAsString
+              ? withBinaryJson(options.settings)
+              : options.settings,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+          idempotent,
+        },
+        onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
+      )
+    } catch (error) {
+      stopWatching()
+      throw error
+    }
+    return { ...response, body: watchedBody(response.body, stopWatching), summary: response.summary }
   }
 
   #killInBackground(queryId: string): void {
@@ -285,7 +329,16 @@ export class ClickHouseClient implements SqlClient {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ConfigurationError('the ClickHouse client is closed', { system: 'clickhouse' })
+    if (this.#closed)
+      throw new ConfigurationError('the ClickHouse client is closed', { system: 'clickhouse' })
+  }
+}
+
+async function* watchedBody(body: AsyncIterable<Uint8Array>, done: () => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body
+  } finally {
+    done()
   }
 }
 

@@ -1,5 +1,5 @@
-import type { ParameterBinding } from './statement.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
+import type { ParameterBinding } from './statement.ts'
 import type { ClickHouseTransport, SettingValue } from './transport/transport.ts'
 
 export interface ClickHouseLogger {

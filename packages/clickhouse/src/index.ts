@@ -1,3 +1,4 @@
+export * from '@tributary/core'
 export {
   ClickHouseClient,
   type CommandResult,
@@ -28,4 +29,3 @@ export type {
   ServerInfo,
   SettingValue,
 } from './transport/transport.ts'
-export * from '@tributary/core'

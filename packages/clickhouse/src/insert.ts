@@ -1,7 +1,7 @@
 import { ParameterError } from '@tributary/core'
 import type { ClickHouseClient, QueryOptions } from './client.ts'
-import { parseType } from './formats/type-parser.ts'
 import { formatTsvRow } from './formats/tsv-writer.ts'
+import { parseType } from './formats/type-parser.ts'
 import type { ClickHouseType } from './formats/types.ts'
 import { quoteIdentifier, quoteTableName } from './statement.ts'
 
@@ -39,7 +39,8 @@ export async function resolveInsertColumns(
   const byName = new Map(all.map((c) => [c.name, c]))
   return requested.map((name) => {
     const column = byName.get(name)
-    if (!column) throw new ParameterError(`table ${table} has no insertable column ${name}`, { system: 'clickhouse' })
+    if (!column)
+      throw new ParameterError(`table ${table} has no insertable column ${name}`, { system: 'clickhouse' })
     return column
   })
 }
@@ -69,7 +70,10 @@ export function insertStatement(table: string, columns: readonly TableColumn[]):
 }
 
 /** Encodes rows lazily: the next rows are read from the source only when the wire asks for more. */
-export async function* insertBody(rows: InsertRows, columns: readonly TableColumn[]): AsyncGenerator<Uint8Array> {
+export async function* insertBody(
+  rows: InsertRows,
+  columns: readonly TableColumn[],
+): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder()
   const types = columns.map((c) => c.type)
   const names = columns.map((c) => c.name)

@@ -4,7 +4,8 @@ import type { ClickHouseClient, QueryOptions } from './client.ts'
 import { versionAtLeast } from './server-version.ts'
 import type { ServerInfo } from './transport/transport.ts'
 
-const MUTATION = /^\s*ALTER\s+TABLE\s+((?:`(?:[^`\\]|\\.)*`|[A-Za-z_][\w]*)(?:\.(?:`(?:[^`\\]|\\.)*`|[A-Za-z_][\w]*))?)\s+(?:ON\s+CLUSTER\s+\S+\s+)?(?:UPDATE|DELETE)\b/i
+const MUTATION =
+  /^\s*ALTER\s+TABLE\s+((?:`(?:[^`\\]|\\.)*`|[A-Za-z_][\w]*)(?:\.(?:`(?:[^`\\]|\\.)*`|[A-Za-z_][\w]*))?)\s+(?:ON\s+CLUSTER\s+\S+\s+)?(?:UPDATE|DELETE)\b/i
 
 /**
  * `ALTER TABLE … UPDATE/DELETE` are asynchronous mutations. Servers with
@@ -28,12 +29,16 @@ export async function waitForMutations(
       'SELECT count() FROM system.mutations WHERE database = ' +
         (parts.database === undefined ? 'currentDatabase()' : '{database:String}') +
         ' AND table = {table:String} AND is_done = 0',
-      parts.database === undefined ? { table: parts.table } : { database: parts.database, table: parts.table },
+      parts.database === undefined
+        ? { table: parts.table }
+        : { database: parts.database, table: parts.table },
       { signal: options.signal, sessionId: options.sessionId, rowMode: 'array' },
     )
     if (BigInt(rows[0]?.[0] as bigint | number) === 0n) return
     if (Date.now() > deadline) {
-      throw new TimeoutError(`mutation on ${match[1]} did not finish in ${timeoutMs} ms`, { system: 'clickhouse' })
+      throw new TimeoutError(`mutation on ${match[1]} did not finish in ${timeoutMs} ms`, {
+        system: 'clickhouse',
+      })
     }
     await sleep(delay, undefined, { signal: options.signal })
   }

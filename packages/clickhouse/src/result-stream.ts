@@ -67,7 +67,8 @@ export function decodeBatches<R>(
       }
     }
     if (pending.length > 0) yield shape(pending)
-    if (readColumns() === undefined) throw new ProtocolError('the result had no header', { system: 'clickhouse' })
+    if (readColumns() === undefined)
+      throw new ProtocolError('the result had no header', { system: 'clickhouse' })
   }
 
   const iterable = batches()

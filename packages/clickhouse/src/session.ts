@@ -21,7 +21,10 @@ export class ClickHouseSession implements SqlConnection {
     return this.#exclusive(() => this.client.executeStatement<R>(statement, this.sessionId))
   }
 
-  async *stream<R>(statement: SqlStatement, options: { batchSize: number }): AsyncGenerator<R[], void, undefined> {
+  async *stream<R>(
+    statement: SqlStatement,
+    options: { batchSize: number },
+  ): AsyncGenerator<R[], void, undefined> {
     this.#enter()
     try {
       yield* this.client.streamBatches<R>(statement.sql, statement.params, {

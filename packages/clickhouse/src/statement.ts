@@ -1,9 +1,9 @@
 import { ParameterError } from '@tributary/core'
 import { parseType } from './formats/type-parser.ts'
 import type { ClickHouseType } from './formats/types.ts'
-import { TypedValue } from './params/typed.ts'
 import { findPlaceholders, substitutePlaceholders } from './params/placeholders.ts'
 import { formatParamText } from './params/text.ts'
+import { TypedValue } from './params/typed.ts'
 import type { ServerInfo } from './transport/transport.ts'
 
 /** Values for `{name:Type}` placeholders: positional (`{p1:…}` is index 0) or by name. */
@@ -37,14 +37,19 @@ export function prepareStatement(
   if (placeholders.length === 0) {
     if (values && Object.keys(values).length > 0 && Array.isArray(params) === false) {
       // Named values with no placeholder are almost always a typo in the SQL.
-      throw new ParameterError(`parameters ${Object.keys(values).join(', ')} have no {name:Type} placeholder`, {
-        system: 'clickhouse',
-      })
+      throw new ParameterError(
+        `parameters ${Object.keys(values).join(', ')} have no {name:Type} placeholder`,
+        {
+          system: 'clickhouse',
+        },
+      )
     }
     return { sql, params: undefined }
   }
   if (!values) {
-    throw new ParameterError(`the statement has placeholders but no parameters were given`, { system: 'clickhouse' })
+    throw new ParameterError(`the statement has placeholders but no parameters were given`, {
+      system: 'clickhouse',
+    })
   }
   for (const p of placeholders) {
     if (!(p.name in values)) {
@@ -91,7 +96,9 @@ function hidesArrayDepth(value: unknown, type: ClickHouseType): boolean {
       return Array.isArray(value)
         ? value.some((v, i) => type.elements[i] !== undefined && hidesArrayDepth(v, type.elements[i]!))
         : typeof value === 'object' && value !== null && type.names !== undefined
-          ? type.names.some((n, i) => hidesArrayDepth((value as Record<string, unknown>)[n], type.elements[i]!))
+          ? type.names.some((n, i) =>
+              hidesArrayDepth((value as Record<string, unknown>)[n], type.elements[i]!),
+            )
           : false
     default:
       return false
@@ -111,7 +118,17 @@ export function returnsRows(sql: string): boolean {
   return ROW_KEYWORDS.has(keyword)
 }
 
-const ROW_KEYWORDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN', 'VALUES', 'TABLE'])
+const ROW_KEYWORDS = new Set([
+  'SELECT',
+  'WITH',
+  'SHOW',
+  'DESCRIBE',
+  'DESC',
+  'EXISTS',
+  'EXPLAIN',
+  'VALUES',
+  'TABLE',
+])
 
 export function firstKeyword(sql: string): string {
   let i = 0

@@ -45,7 +45,9 @@ export class ClickHouseAdapter extends DialectAdapterBase {
     for (;;) {
       try {
         await sql`create table ${lease} (owner String, acquired_at DateTime) engine = Log`.execute(db)
-        await sql`insert into ${lease} (owner, acquired_at) values (${`pid ${process.pid}`}, now())`.execute(db)
+        await sql`insert into ${lease} (owner, acquired_at) values (${`pid ${process.pid}`}, now())`.execute(
+          db,
+        )
         return
       } catch (error) {
         if (!(error instanceof DatabaseError) || error.code !== TABLE_ALREADY_EXISTS) throw error

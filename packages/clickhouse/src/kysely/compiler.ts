@@ -155,7 +155,8 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
     const primaryKey = node.columns.filter((c) => c.primaryKey).map((c) => c.column.column.name)
     for (const constraint of node.constraints ?? []) {
       if (constraint.kind !== 'PrimaryKeyConstraintNode') unsupported(`${constraint.kind} in CREATE TABLE`)
-      for (const column of (constraint as PrimaryKeyConstraintNode).columns) primaryKey.push(column.column.name)
+      for (const column of (constraint as PrimaryKeyConstraintNode).columns)
+        primaryKey.push(column.column.name)
     }
     if (node.indexes?.length) unsupported('indexes in CREATE TABLE')
     if (node.onCommit) unsupported('ON COMMIT')
@@ -178,7 +179,9 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
     if (!modifiers.some((m) => /\bengine\b/i.test(this.#compileFragment(m)))) {
       this.append(node.temporary ? ' engine = Memory' : ' engine = MergeTree order by ')
       if (!node.temporary) {
-        this.append(primaryKey.length === 0 ? 'tuple()' : `(${primaryKey.map((c) => this.#quote(c)).join(', ')})`)
+        this.append(
+          primaryKey.length === 0 ? 'tuple()' : `(${primaryKey.map((c) => this.#quote(c)).join(', ')})`,
+        )
       }
     }
     if (modifiers.length > 0) {
@@ -241,7 +244,8 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
   }
 
   #visitMutationTable(table: OperationNode | undefined): void {
-    if (!table || table.kind !== 'TableNode') unsupported('aliases or expressions as the target of UPDATE/DELETE')
+    if (!table || table.kind !== 'TableNode')
+      unsupported('aliases or expressions as the target of UPDATE/DELETE')
     this.visitNode(table)
   }
 
@@ -258,7 +262,8 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
 
   /** Compiles a node to text without touching this compiler's output or parameters. */
   #compileFragment(node: OperationNode): string {
-    if (node.kind === 'RawNode') return (node as unknown as { sqlFragments: readonly string[] }).sqlFragments.join(' ')
+    if (node.kind === 'RawNode')
+      return (node as unknown as { sqlFragments: readonly string[] }).sqlFragments.join(' ')
     return ''
   }
 }

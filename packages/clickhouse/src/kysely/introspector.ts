@@ -14,7 +14,6 @@ const DEFAULT_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 interface ColumnRow {
   database: string
   table: string
-  engine: string
   name: string
   type: string
   default_kind: string
@@ -30,18 +29,24 @@ export class ClickHouseIntrospector implements DatabaseIntrospector {
   }
 
   async getSchemas(): Promise<SchemaMetadata[]> {
-    const { rows } = await sql<{ name: string }>`select name from system.databases order by name`.execute(this.#db)
+    const { rows } = await sql<{ name: string }>`select name from system.databases order by name`.execute(
+      this.#db,
+    )
     return rows.map((row) => ({ name: row.name }))
   }
 
-  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    const { rows } = await sql<ColumnRow>`
-      select c.database as database, c.table as table, t.engine as engine, c.name as name, c.type as type,
-             c.default_kind as default_kind, c.comment as comment
-      from system.columns as c
-      inner join system.tables as t on t.database = c.database and t.name = c.table
-      where c.database = currentDatabase()
-      order by c.table, c.position`.execute(this.#db)
+  async getTables(
+    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
+  ): Promise<TableMetadata[]> {
+    // system.columns lists a table's columns in definition order (older servers have no `position`).
+    const [{ rows }, { rows: engines }] = await Promise.all([
+      sql<ColumnRow>`
+        select database, table, name, type, default_kind, comment
+        from system.columns where database = currentDatabase()`.execute(this.#db),
+      sql<{ name: string; engine: string }>`
+        select name, engine from system.tables where database = currentDatabase()`.execute(this.#db),
+    ])
+    const engineOf = new Map(engines.map((t) => [t.name, t.engine]))
     const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>()
     for (const row of rows) {
       if (!options.withInternalKyselyTables && isKyselyTable(row.table)) continue
@@ -50,7 +55,7 @@ export class ClickHouseIntrospector implements DatabaseIntrospector {
         table = {
           name: row.table,
           schema: row.database,
-          isView: /View$/.test(row.engine),
+          isView: /View$/.test(engineOf.get(row.table) ?? ''),
           isForeign: false,
           columns: [],
         }

@@ -56,5 +56,7 @@ function afterLines(chunk: Uint8Array, lines: number): number {
 }
 
 function truncated(): ProtocolError {
-  return new ProtocolError('embedded ClickHouse sent a block with an incomplete header', { system: 'clickhouse' })
+  return new ProtocolError('embedded ClickHouse sent a block with an incomplete header', {
+    system: 'clickhouse',
+  })
 }

@@ -11,8 +11,8 @@ import {
 import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
-import { repeatedHeaderLength } from './chdb-chunks.ts'
 import { firstKeyword, quoteIdentifier } from '../statement.ts'
+import { repeatedHeaderLength } from './chdb-chunks.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -97,7 +97,11 @@ export class ChdbTransport implements ClickHouseTransport {
 
   async serverInfo(): Promise<ServerInfo> {
     if (this.#server) return this.#server
-    const response = await this.request({ sql: 'SELECT version(), timezone()', format: 'TabSeparated', queryId: randomUUID() })
+    const response = await this.request({
+      sql: 'SELECT version(), timezone()',
+      format: 'TabSeparated',
+      queryId: randomUUID(),
+    })
     let text = ''
     const decoder = new TextDecoder()
     for await (const chunk of response.body) text += decoder.decode(chunk, { stream: true })
@@ -112,7 +116,8 @@ export class ChdbTransport implements ClickHouseTransport {
   }
 
   async request(request: ClickHouseRequest): Promise<ClickHouseResponse> {
-    if (this.#closed) throw new ConfigurationError('the embedded ClickHouse transport is closed', { system: 'clickhouse' })
+    if (this.#closed)
+      throw new ConfigurationError('the embedded ClickHouse transport is closed', { system: 'clickhouse' })
     if (request.signal?.aborted) throw cancelled(request.queryId, request.signal.reason)
     const chdb = await this.#load()
     const connection = await this.#lease(chdb, request.sessionId)
@@ -125,7 +130,11 @@ export class ChdbTransport implements ClickHouseTransport {
       else this.#discard(connection, request.sessionId)
     }
     try {
-      await this.#applySettings(connection, { ...this.#options.settings, ...request.settings }, request.database)
+      await this.#applySettings(
+        connection,
+        { ...this.#options.settings, ...request.settings },
+        request.database,
+      )
       if (request.insert && request.body) {
         return await this.#insert(connection, request, release)
       }
@@ -207,7 +216,11 @@ export class ChdbTransport implements ClickHouseTransport {
   }
 
   /** Statements without a result format (DDL, SET, INSERT … SELECT): the engine runs them whole, not as a stream. */
-  async #execute(connection: EngineConnection, request: ClickHouseRequest, release: () => void): Promise<ClickHouseResponse> {
+  async #execute(
+    connection: EngineConnection,
+    request: ClickHouseRequest,
+    release: () => void,
+  ): Promise<ClickHouseResponse> {
     const queryId = request.queryId
     const tag = `/* tributary:${randomUUID()} */`
     const signal = withTimeout(request.signal, request.timeoutMs)
@@ -299,17 +312,21 @@ export class ChdbTransport implements ClickHouseTransport {
         connection.applied.delete(name)
       }
     }
-    for (const statement of statements) await connection.session.queryAsync(statement, { format: 'TabSeparated' })
+    for (const statement of statements)
+      await connection.session.queryAsync(statement, { format: 'TabSeparated' })
   }
 
   #load(): Promise<ChdbModule> {
     this.#module ??= import('chdb').then(
       (mod: { default?: ChdbModule } & Partial<ChdbModule>) => (mod.default ?? mod) as ChdbModule,
       (error: unknown) => {
-        throw new ConfigurationError('embedded ClickHouse needs the optional peer dependency `chdb` (npm i chdb)', {
-          system: 'clickhouse',
-          cause: error,
-        })
+        throw new ConfigurationError(
+          'embedded ClickHouse needs the optional peer dependency `chdb` (npm i chdb)',
+          {
+            system: 'clickhouse',
+            cause: error,
+          },
+        )
       },
     )
     return this.#module
@@ -367,7 +384,10 @@ export function chdb(options: ChdbTransportOptions = {}): ChdbTransport {
   return new ChdbTransport(options)
 }
 
-function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+function withTimeout(
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): AbortSignal | undefined {
   if (timeoutMs === undefined) return signal
   const timeout = AbortSignal.timeout(timeoutMs)
   return signal ? AbortSignal.any([signal, timeout]) : timeout
@@ -388,7 +408,11 @@ function cancelled(queryId: string, reason: unknown, cause?: unknown): DatabaseE
   if (reason instanceof Error && reason.name === 'TimeoutError') {
     return new TimeoutError('the query timed out', { system: 'clickhouse', queryId, cause: reason })
   }
-  return new QueryCancelledError('the query was cancelled', { system: 'clickhouse', queryId, cause: cause ?? reason })
+  return new QueryCancelledError('the query was cancelled', {
+    system: 'clickhouse',
+    queryId,
+    cause: cause ?? reason,
+  })
 }
 
 const CODE = /Code:\s*(\d+)[.,]/
@@ -400,9 +424,19 @@ function translate(error: unknown, queryId: string): DatabaseError {
   const message = String(e?.message ?? error)
   const code = e?.clickhouseCode ?? CODE.exec(message)?.[1]
   if (code !== undefined) {
-    return new ServerError(message.trim(), { system: 'clickhouse', code: String(code), queryId, cause: error })
+    return new ServerError(message.trim(), {
+      system: 'clickhouse',
+      code: String(code),
+      queryId,
+      cause: error,
+    })
   }
   if (e?.code === 'CHDB_ABORT') return cancelled(queryId, undefined, error)
-  if (e?.code === 'CHDB_TIMEOUT') return new TimeoutError(message, { system: 'clickhouse', queryId, cause: error })
-  return new ConnectionError(`embedded ClickHouse failed: ${message}`, { system: 'clickhouse', queryId, cause: error })
+  if (e?.code === 'CHDB_TIMEOUT')
+    return new TimeoutError(message, { system: 'clickhouse', queryId, cause: error })
+  return new ConnectionError(`embedded ClickHouse failed: ${message}`, {
+    system: 'clickhouse',
+    queryId,
+    cause: error,
+  })
 }

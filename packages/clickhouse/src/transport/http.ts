@@ -15,6 +15,7 @@ import {
   QueryCancelledError,
 } from '@tributary/core'
 import { type Dispatcher, Pool } from 'undici'
+import { quoteLiteral } from '../params/literal.ts'
 import { StreamExceptionScanner } from './exception-scanner.ts'
 import {
   type ErrorContext,
@@ -133,9 +134,6 @@ export function parseProgressHeader(text: string | undefined): ClickHouseProgres
 }
 
 /** Quotes a value for a ClickHouse string literal. */
-function quoteString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-}
 
 function decompressorFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
   switch (encoding?.trim().toLowerCase()) {
@@ -386,6 +384,7 @@ class HttpTransport implements ClickHouseTransport {
     const database = request.database ?? config.database
     if (database) params.set('database', database)
     params.set('query_id', request.queryId)
+    if (request.format) params.set('default_format', request.format)
     if (request.sessionId) params.set('session_id', request.sessionId)
     for (const role of config.roles ?? []) params.append('role', role)
     if (config.compression?.response) params.set('enable_http_compression', '1')
@@ -449,7 +448,7 @@ class HttpTransport implements ClickHouseTransport {
         path: `${this.#basePath}?${params.toString()}`,
         method: 'POST',
         headers: this.#authHeaders,
-        body: `KILL QUERY WHERE query_id = ${quoteString(queryId)} ASYNC FORMAT TabSeparated`,
+        body: `KILL QUERY WHERE query_id = ${quoteLiteral(queryId)} ASYNC FORMAT TabSeparated`,
         signal,
       })
     } catch (error) {
