@@ -374,6 +374,27 @@ describe('chdb-http: KILL QUERY', () => {
   })
 })
 
+describe('chdb-http: client disconnect', () => {
+  test('aborting the request cancels the query and frees its query id', async () => {
+    const controller = new AbortController()
+    const response = await fetch(
+      url('SELECT sleepEachRow(0.05), number FROM numbers(2000) SETTINGS max_block_size = 1', {
+        query_id: 'abandoned',
+      }),
+      { signal: controller.signal },
+    )
+    assert.equal(response.status, 200)
+    controller.abort()
+    await response.text().catch(() => {})
+    let status = 0
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      status = (await get('SELECT 1', { query_id: 'abandoned' })).response.status
+    }
+    assert.equal(status, 200)
+  })
+})
+
 describe('chdb-http: fault hooks', () => {
   test('truncate ends the body mid-row without the final chunk', async () => {
     const response = await fetch(url('SELECT number FROM numbers(100000)', { __fault: 'truncate' }))
