@@ -4,8 +4,11 @@ import { RowBinaryReader } from './formats/rowbinary-reader.ts'
 import { TsvReader } from './formats/tsv-reader.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
 
-/** The two result formats the client reads: binary where the server has it, typed text otherwise. */
-export type ResultFormat = 'RowBinaryWithNamesAndTypes' | 'TSVWithNamesAndTypes'
+/**
+ * Result formats the client reads: binary with its own header where the server has it;
+ * on older servers plain `RowBinary` with the columns learned up front, or typed text.
+ */
+export type ResultFormat = 'RowBinaryWithNamesAndTypes' | 'RowBinary' | 'TSVWithNamesAndTypes'
 
 interface RowReader {
   push(chunk: Uint8Array): void
@@ -14,7 +17,12 @@ interface RowReader {
   readonly columns: { name: string; type: string }[] | undefined
 }
 
-function createReader(format: ResultFormat, options: DecodeOptions): RowReader {
+function createReader(
+  format: ResultFormat,
+  options: DecodeOptions,
+  columns?: readonly ColumnInfo[],
+): RowReader {
+  if (format === 'RowBinary') return new RowBinaryReader({ ...options, columns })
   return format === 'RowBinaryWithNamesAndTypes' ? new RowBinaryReader(options) : new TsvReader(options)
 }
 
@@ -33,8 +41,9 @@ export function decodeBatches<R>(
   rowMode: RowMode,
   batchSize: number,
   options: DecodeOptions,
+  knownColumns?: readonly ColumnInfo[],
 ): DecodedBatches<R> {
-  const reader = createReader(format, options)
+  const reader = createReader(format, options, knownColumns)
   let columns: ColumnInfo[] | undefined
   let toObject: ((row: unknown[]) => R) | undefined
 

@@ -1,0 +1,194 @@
+/**
+ * One benchmark measurement per process, so peak RSS belongs to that case alone.
+ * Usage: node --conditions=tributary-source bench/cases.ts <case> <impl> '<json server>'
+ * Prints one JSON line: { case, impl, ms, rows?, ops?, maxRssMb }.
+ */
+import { performance } from 'node:perf_hooks'
+import { createClient as createOfficialClient } from '@clickhouse/client'
+import { ClickhouseDialect as FounderpathDialect } from '@founderpath/kysely-clickhouse'
+import { ClickHouseDialect, createClient } from '@tributary/clickhouse'
+import { Kysely, sql } from 'kysely'
+import { Pool } from 'undici'
+
+interface Server {
+  url: string
+  username: string
+  password: string
+}
+
+const [caseName, impl, serverJson] = process.argv.slice(2) as [string, string, string]
+const server = JSON.parse(serverJson) as Server
+const rowsArg = Number(process.env.BENCH_ROWS ?? 0)
+
+const STREAM_SQL = (rows: number) =>
+  `SELECT number AS id, toString(number) AS name, number * 0.5 AS score FROM system.numbers LIMIT ${rows}`
+
+function ours() {
+  return createClient({ url: server.url, username: server.username, password: server.password })
+}
+function official() {
+  return createOfficialClient({ url: server.url, username: server.username, password: server.password })
+}
+
+async function timeLoop(iterations: number, run: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < Math.min(200, iterations); i++) await run()
+  const start = performance.now()
+  for (let i = 0; i < iterations; i++) await run()
+  return (performance.now() - start) / iterations
+}
+
+async function select1(): Promise<Record<string, number>> {
+  const n = 2000
+  if (impl === 'ours') {
+    const c = ours()
+    const ms = await timeLoop(n, () => c.query('SELECT 1'))
+    await c.close()
+    return { ms }
+  }
+  if (impl === 'undici') {
+    const origin = new URL(server.url).origin
+    const pool = new Pool(origin, { connections: 10 })
+    const auth = `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`
+    const ms = await timeLoop(n, async () => {
+      const res = await pool.request({
+        path: '/',
+        method: 'POST',
+        body: 'SELECT 1',
+        headers: { authorization: auth },
+      })
+      await res.body.text()
+    })
+    await pool.close()
+    return { ms }
+  }
+  if (impl === 'official') {
+    const c = official()
+    const ms = await timeLoop(n, async () =>
+      (await c.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json(),
+    )
+    await c.close()
+    return { ms }
+  }
+  if (impl === 'founderpath') {
+    const db = new Kysely<any>({
+      dialect: new FounderpathDialect({
+        options: { url: server.url, username: server.username, password: server.password },
+      }),
+    })
+    const ms = await timeLoop(n, () => sql`SELECT 1`.execute(db))
+    await db.destroy()
+    return { ms }
+  }
+  throw new Error(`unknown impl ${impl}`)
+}
+
+async function stream(): Promise<Record<string, number>> {
+  const rows = rowsArg || 2_000_000
+  let count = 0
+  let checksum = 0
+  const start = performance.now()
+  if (impl === 'ours') {
+    const c = ours()
+    for await (const row of c.stream<{ id: bigint; name: string; score: number }>(
+      STREAM_SQL(rows),
+      undefined,
+      {
+        batchSize: 4096,
+      },
+    )) {
+      count++
+      checksum += row.score
+    }
+    await c.close()
+  } else if (impl === 'official') {
+    const c = official()
+    const rs = await c.query({ query: STREAM_SQL(rows), format: 'JSONEachRow' })
+    for await (const batch of rs.stream()) {
+      for (const r of batch as { json(): { score: number } }[]) {
+        count++
+        checksum += r.json().score
+      }
+    }
+    await c.close()
+  } else {
+    throw new Error(`unknown impl ${impl}`)
+  }
+  const ms = performance.now() - start
+  if (count !== rows || checksum !== (rows * (rows - 1)) / 4)
+    throw new Error(`read ${count} rows, checksum ${checksum}`)
+  return { ms, rows: count, rowsPerSec: (count / ms) * 1000 }
+}
+
+async function kysely1k(): Promise<Record<string, number>> {
+  const n = 300
+  const query = 'SELECT number AS id, toString(number) AS name FROM system.numbers LIMIT 1000'
+  if (impl === 'client') {
+    const c = ours()
+    const ms = await timeLoop(n, () => c.query(query))
+    await c.close()
+    return { ms }
+  }
+  if (impl === 'kysely') {
+    const db = new Kysely<any>({
+      dialect: new ClickHouseDialect({
+        url: server.url,
+        username: server.username,
+        password: server.password,
+      }),
+    })
+    const ms = await timeLoop(n, () =>
+      db
+        .selectFrom(sql`system.numbers`.as('n'))
+        .select([sql<bigint>`number`.as('id'), sql<string>`toString(number)`.as('name')])
+        .limit(1000)
+        .execute(),
+    )
+    await db.destroy()
+    return { ms }
+  }
+  throw new Error(`unknown impl ${impl}`)
+}
+
+async function insert(): Promise<Record<string, number>> {
+  const rows = rowsArg || 1_000_000
+  const table = `bench_insert_${impl}_${process.pid}`
+  const admin = ours()
+  await admin.command(
+    `CREATE TABLE ${table} (id UInt64, name String, score Float64) ENGINE = MergeTree ORDER BY id`,
+  )
+  async function* generate() {
+    for (let i = 0; i < rows; i++) yield { id: i, name: `name-${i}`, score: i * 0.5 }
+  }
+  const start = performance.now()
+  if (impl === 'ours') {
+    const c = ours()
+    await c.insert({ table, values: generate() })
+    await c.close()
+  } else if (impl === 'official') {
+    const { Readable } = await import('node:stream')
+    const c = official()
+    await c.insert({ table, values: Readable.from(generate()), format: 'JSONEachRow' })
+    await c.close()
+  } else {
+    throw new Error(`unknown impl ${impl}`)
+  }
+  const ms = performance.now() - start
+  const { rows: counted } = await admin.query<{ c: bigint }>(`SELECT count() AS c FROM ${table}`)
+  await admin.command(`DROP TABLE ${table}`)
+  await admin.close()
+  if (counted[0]!.c !== BigInt(rows)) throw new Error(`inserted ${counted[0]!.c} of ${rows}`)
+  return { ms, rows, rowsPerSec: (rows / ms) * 1000 }
+}
+
+const cases: Record<string, () => Promise<Record<string, number>>> = { select1, stream, kysely1k, insert }
+const run = cases[caseName]
+if (!run) throw new Error(`unknown case ${caseName}`)
+try {
+  const result = await run()
+  const maxRssMb = process.resourceUsage().maxRSS / 1024
+  console.log(JSON.stringify({ case: caseName, impl, ...result, maxRssMb }))
+} catch (error) {
+  console.log(
+    JSON.stringify({ case: caseName, impl, error: String((error as Error).message ?? error).slice(0, 300) }),
+  )
+}
