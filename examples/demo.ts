@@ -7,10 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClickHouseDialect, createClient } from '@tributary/clickhouse'
-import { drizzle } from '@tributary/clickhouse/drizzle'
-import { chTable, dateTime64, float64, lowCardinality, string, uint64 } from '@tributary/clickhouse/drizzle'
+import {
+  chTable,
+  dateTime64,
+  drizzle,
+  float64,
+  lowCardinality,
+  string,
+  uint64,
+} from '@tributary/clickhouse/drizzle'
 import { chdb } from '@tributary/clickhouse/embedded'
-import { desc, eq, sql as dsql } from 'drizzle-orm'
+import { desc, sql as dsql, eq } from 'drizzle-orm'
 import { Kysely, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 
@@ -91,7 +98,11 @@ async function main(): Promise<void> {
     const perCountry = await db
       .selectFrom('trips')
       .innerJoin('cities', 'cities.name', 'trips.city')
-      .select(['cities.country', sql<bigint>`count()`.as('trips'), sql<number>`round(avg(fare), 2)`.as('avg_fare')])
+      .select([
+        'cities.country',
+        sql<bigint>`count()`.as('trips'),
+        sql<number>`round(avg(fare), 2)`.as('avg_fare'),
+      ])
       .where('fare', '>', 10)
       .groupBy('cities.country')
       .orderBy('cities.country')

@@ -106,6 +106,7 @@ export function redactKnown(text: string, secrets: readonly (string | undefined)
 export function isAbortError(error: unknown): boolean {
   return (
     error instanceof QueryCancelledError ||
-    (error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR'))
+    (error instanceof Error &&
+      (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR'))
   )
 }

@@ -244,8 +244,7 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
   }
 
   #visitMutationTable(table: OperationNode | undefined): void {
-    if (!table || table.kind !== 'TableNode')
-      unsupported('aliases or expressions as the target of UPDATE/DELETE')
+    if (table?.kind !== 'TableNode') unsupported('aliases or expressions as the target of UPDATE/DELETE')
     this.visitNode(table)
   }
 

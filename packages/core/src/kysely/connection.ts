@@ -47,7 +47,13 @@ export class SqlDatabaseConnection implements DatabaseConnection {
     this.#inFlightQueryId = queryId
     try {
       const batches = this.sqlConnection.stream<R>(
-        { sql: compiledQuery.sql, params: compiledQuery.parameters, queryId, signal: options?.signal, rowMode: 'object' },
+        {
+          sql: compiledQuery.sql,
+          params: compiledQuery.parameters,
+          queryId,
+          signal: options?.signal,
+          rowMode: 'object',
+        },
         { batchSize: chunkSize },
       )
       for await (const rows of batches) yield { rows }

@@ -1,6 +1,6 @@
 import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely'
 import type { SqlClient, SqlConnection } from '../contract.ts'
-import { ConfigurationError, NotSupportedError, type DatabaseSystem } from '../errors.ts'
+import { ConfigurationError, type DatabaseSystem, NotSupportedError } from '../errors.ts'
 import { SqlDatabaseConnection } from './connection.ts'
 
 /** Transaction statements for databases that have them; absent means "no transactions". */
@@ -34,7 +34,8 @@ export class SqlDriver implements Driver {
   }
 
   async acquireConnection(options?: { signal?: AbortSignal | undefined }): Promise<DatabaseConnection> {
-    if (this.#destroyed) throw new ConfigurationError('the Kysely instance was destroyed', { system: this.#config.system })
+    if (this.#destroyed)
+      throw new ConfigurationError('the Kysely instance was destroyed', { system: this.#config.system })
     await this.init()
     return new SqlDatabaseConnection(await this.#client!.acquire({ signal: options?.signal }))
   }
