@@ -16,14 +16,17 @@
  * - RETURNING, ON CONFLICT, row locks, transactions and relational `with`
  *   throw `NotSupportedError` while the statement is built.
  */
+
+import { ParameterError } from '@tributary/core'
 import {
   BridgeDialect,
   type BridgeDialectConfig,
   type DeleteStatementParts,
+  dialectInternals,
   type LimitValue,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
-import { entityKind, is, Param, Placeholder, type SQL, sql } from 'drizzle-orm'
+import { Column, entityKind, is, Param, Placeholder, SQL, sql } from 'drizzle-orm'
 import { PgCustomColumn, type PgSelectConfig } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { formatType, parseType } from '../formats/type-parser.ts'
@@ -32,10 +35,18 @@ import { placeholder } from '../params/infer.ts'
 import { quoteLiteral } from '../params/literal.ts'
 import { TypedValue, typed } from '../params/typed.ts'
 import { quoteIdentifier } from '../statement.ts'
+import { chooseJoinForm, needsLegacyJoins, rewriteJoins } from './legacy-joins.ts'
 
 export interface ClickHouseDrizzleDialectConfig extends BridgeDialectConfig {
   /** `mutation` (default): `ALTER TABLE t DELETE WHERE …`; `lightweight`: `DELETE FROM t WHERE …`. */
   deletes?: 'mutation' | 'lightweight' | undefined
+  /**
+   * Whether joins take the form servers before 19.1 need (see legacy-joins.ts).
+   * Left out, it follows `serverVersion`.
+   */
+  legacyJoins?: boolean | undefined
+  /** The server's version, asked once before the first statement runs. */
+  serverVersion?: (() => Promise<string>) | undefined
 }
 
 /** Binds a value through a fixed ClickHouse type (LIMIT/OFFSET placeholders). */
@@ -52,20 +63,45 @@ export class ClickHouseParamEncoder implements DriverValueEncoder<unknown, unkno
 }
 
 const LIMIT_ENCODER = new ClickHouseParamEncoder('UInt64')
+/** The largest safe integer: more rows than any server returns. */
+const UNLIMITED = Number.MAX_SAFE_INTEGER
 
 /** Marks a parameter whose type is only known once placeholder values are filled in. */
 const DEFERRED = '\uE000'
 const DEFERRED_PLACEHOLDER = /\{p(\d+):\uE000\}/g
+/** Marks a LIMIT/OFFSET placeholder, written as a number once its value is known. */
+const LIMIT_MARK = '\uE004'
+const LIMIT_PLACEHOLDER = /\{p(\d+):\uE004\}/g
 
 export class ClickHouseDrizzleDialect extends BridgeDialect {
   static override readonly [entityKind]: string = 'ClickHouseDrizzleDialect'
   readonly system = 'clickhouse' as const
   readonly databaseName = 'ClickHouse'
   readonly deletes: 'mutation' | 'lightweight'
+  #legacyJoins: boolean | undefined
+  #serverVersion: (() => Promise<string>) | undefined
+  #detecting: Promise<void> | undefined
 
   constructor(config: ClickHouseDrizzleDialectConfig = {}) {
     super(config)
     this.deletes = config.deletes ?? 'mutation'
+    this.#legacyJoins = config.legacyJoins
+    this.#serverVersion = config.legacyJoins === undefined ? config.serverVersion : undefined
+  }
+
+  /** Learns the server's join form once; statements built before then carry both forms. */
+  override beforeExecute(): Promise<void> | undefined {
+    if (this.#legacyJoins !== undefined || !this.#serverVersion) return undefined
+    this.#detecting ??= this.#serverVersion().then(
+      (version) => {
+        this.#legacyJoins = needsLegacyJoins(version)
+      },
+      () => {
+        // Unknown server (the query itself will report why): keep both forms, try again next time.
+        this.#detecting = undefined
+      },
+    )
+    return this.#detecting
   }
 
   override escapeName(name: string): string {
@@ -83,6 +119,7 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
   ): string {
     const name = `p${index + 1}`
     if (is(value, Placeholder)) return `{${name}:${DEFERRED}}`
+    if (is(value, Param) && value.encoder === LIMIT_ENCODER) return `{${name}:${LIMIT_MARK}}`
     if (is(value, Param)) {
       // A column-bound sql.placeholder(): the column's type is known now.
       const type = encoderType(value.encoder)
@@ -96,6 +133,10 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
   }
 
   override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
+    sqlText = chooseJoinForm(sqlText, this.#legacyJoins === true)
+    if (sqlText.includes(LIMIT_MARK)) {
+      sqlText = sqlText.replace(LIMIT_PLACEHOLDER, (_, n: string) => limitLiteral(params[Number(n) - 1]))
+    }
     if (!sqlText.includes(DEFERRED)) return { sql: sqlText, params }
     const text = sqlText.replace(DEFERRED_PLACEHOLDER, (_, n: string) =>
       placeholder(`p${n}`, params[Number(n) - 1]),
@@ -105,7 +146,20 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
 
   override limitOperand(value: LimitValue): SQL {
     if (is(value, Placeholder)) return sql`${new Param(value, LIMIT_ENCODER)}`
-    return sql`${typed(value, 'UInt64')}`
+    return sql.raw(limitLiteral(value))
+  }
+
+  /** Servers before 19 have no OFFSET without LIMIT; the largest limit means "all the rest". */
+  override buildLimitOffset(limit: LimitValue | undefined, offset: LimitValue | undefined): SQL | undefined {
+    const hasLimit = typeof limit === 'object' || (typeof limit === 'number' && limit >= 0)
+    const hasOffset = typeof offset === 'object' || (typeof offset === 'number' && offset > 0)
+    return super.buildLimitOffset(hasOffset && !hasLimit ? UNLIMITED : limit, offset)
+  }
+
+  override buildSelectQuery(config: PgSelectConfig): SQL {
+    const form = this.#legacyJoins === undefined ? 'unknown' : this.#legacyJoins ? 'legacy' : 'plain'
+    const joins = rewriteJoins(config.joins, form, dialectInternals(this).casing)
+    return super.buildSelectQuery(joins === config.joins ? config : { ...config, joins })
   }
 
   override buildSelectTail(config: PgSelectConfig): SQL | undefined {
@@ -120,20 +174,85 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
     if (parts.from)
       throw this.notSupported('UPDATE … FROM and joins in UPDATE', 'Use a subquery in the where clause.')
     if (parts.aliased) throw this.notSupported('UPDATE through a table alias')
-    return sql`alter table ${parts.tableSql} update ${parts.set} where ${parts.where ?? sql.raw('1')}`
+    const where = parts.where ? this.#unqualified(parts.where, parts.table) : sql.raw('1')
+    const set = this.#unqualified(setValuesNotNullable(parts.set), parts.table)
+    return sql`alter table ${parts.tableSql} update ${set} where ${where}`
+  }
+
+  /** Mutations on servers before 19 know the table's columns only by bare name. */
+  #unqualified(expression: SQL, table: unknown): SQL {
+    const casing = dialectInternals(this).casing
+    const chunks = expression.queryChunks.map((chunk) => {
+      if (is(chunk, SQL)) return this.#unqualified(chunk, table)
+      if (is(chunk, Column) && chunk.table === table) return sql.identifier(casing.getColumnCasing(chunk))
+      return chunk
+    })
+    return new SQL(chunks)
   }
 
   override buildDeleteStatement(parts: DeleteStatementParts): SQL {
     if (parts.with) throw this.notSupported('WITH (common table expressions) in DELETE')
-    const where = parts.where ?? sql.raw('1')
+    const where = parts.where ? this.#unqualified(parts.where, parts.table) : sql.raw('1')
     if (this.deletes === 'lightweight') return sql`delete from ${parts.table} where ${where}`
     return sql`alter table ${parts.table} delete where ${where}`
+  }
+}
+
+/**
+ * A LIMIT/OFFSET operand as a number literal: servers before 19 accept
+ * nothing else there, not even a CAST. Checked, so nothing else reaches the text.
+ */
+function limitLiteral(value: unknown): string {
+  const raw = value instanceof TypedValue ? value.value : value
+  if (typeof raw === 'bigint' && raw >= 0n && raw < 2n ** 64n) return raw.toString()
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return String(raw)
+  throw new ParameterError(`LIMIT and OFFSET take a non-negative integer, got ${describe(raw)}`, {
+    system: 'clickhouse',
+  })
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `a string` : String(value)
+}
+
+/**
+ * Servers before 19 reject `ALTER … UPDATE c = CAST(x AS Nullable(T))` (their
+ * `if(cond, new, old)` cannot mix a Nullable constant with the stored column);
+ * a non-NULL value for a Nullable column is therefore sent as plain `T`,
+ * which every server converts.
+ */
+function setValuesNotNullable(set: SQL): SQL {
+  return new SQL(
+    set.queryChunks.map((chunk) => {
+      if (is(chunk, SQL)) return setValuesNotNullable(chunk)
+      if (is(chunk, Param) && is(chunk.encoder, PgCustomColumn)) {
+        return new Param(
+          chunk.value,
+          new NotNullableEncoder(chunk.encoder as DriverValueEncoder<unknown, unknown>),
+        )
+      }
+      return chunk
+    }),
+  )
+}
+
+class NotNullableEncoder implements DriverValueEncoder<unknown, unknown> {
+  readonly column: DriverValueEncoder<unknown, unknown>
+  constructor(column: DriverValueEncoder<unknown, unknown>) {
+    this.column = column
+  }
+  mapToDriverValue(value: unknown): unknown {
+    const driverValue = this.column.mapToDriverValue(value)
+    if (!(driverValue instanceof TypedValue)) return driverValue
+    const type = parseType(driverValue.type)
+    return type.kind === 'Nullable' ? typed(driverValue.value, formatType(type.inner)) : driverValue
   }
 }
 
 /** The ClickHouse type an encoder binds values as, when it has one. */
 function encoderType(encoder: unknown): string | undefined {
   if (encoder instanceof ClickHouseParamEncoder) return encoder.type
+  if (encoder instanceof NotNullableEncoder) return encoderType(encoder.column)
   // Custom columns (ours and users' customType on ClickHouse) declare a ClickHouse type.
   if (is(encoder, PgCustomColumn)) return encoder.getSQLType()
   return undefined

@@ -17,6 +17,8 @@ export interface ClickHouseDrizzleConfig<TSchema extends Record<string, unknown>
   logger?: boolean | Logger | undefined
   casing?: Casing | undefined
   deletes?: ClickHouseDrizzleDialectConfig['deletes']
+  /** Pins the join form (servers before 19.1 need `true`); by default it follows the server's version. */
+  legacyJoins?: boolean | undefined
 }
 
 export type ClickHouseDrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>> =
@@ -33,7 +35,13 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
   const client = isClient(clientOrConfig) ? clientOrConfig : createClient(clientOrConfig)
   return createDrizzleDatabase<TSchema, ClickHouseClient>({
     client,
-    dialect: ({ casing }) => new ClickHouseDrizzleDialect({ casing, deletes: config.deletes }),
+    dialect: ({ casing }) =>
+      new ClickHouseDrizzleDialect({
+        casing,
+        deletes: config.deletes,
+        legacyJoins: config.legacyJoins,
+        serverVersion: async () => (await client.serverInfo()).version,
+      }),
     schema: config.schema,
     logger: config.logger,
     casing: config.casing,

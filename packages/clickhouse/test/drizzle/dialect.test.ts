@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { NotSupportedError } from '@tributary/core'
+import { NotSupportedError, ParameterError } from '@tributary/core'
 import { type BridgePreparedQuery, createDrizzleDatabase } from '@tributary/core/drizzle'
 import { eq, inArray, isNull, relations, sql } from 'drizzle-orm'
 import { createClient } from '../../src/client.ts'
@@ -34,7 +34,7 @@ const postsRelations = relations(posts, ({ one }) => ({
 // Only SQL text is built here; the client never connects.
 const db = drizzle(
   { url: 'http://127.0.0.1:1' },
-  { schema: { users, posts, usersRelations, postsRelations } },
+  { schema: { users, posts, usersRelations, postsRelations }, legacyJoins: false },
 )
 
 function types(params: unknown[]): unknown[] {
@@ -42,13 +42,19 @@ function types(params: unknown[]): unknown[] {
 }
 
 describe('ClickHouse SQL from Drizzle', () => {
-  test('parameters carry the column type; LIMIT/OFFSET are UInt64; identifiers are back-quoted', () => {
+  test('parameters carry the column type; LIMIT/OFFSET are number literals; identifiers are back-quoted', () => {
     const q = db.select().from(users).where(eq(users.id, 7n)).limit(10).offset(5).toSQL()
     assert.equal(
       q.sql,
-      'select `id`, `name`, `age` from `users` where `users`.`id` = {p1:UInt64} limit {p2:UInt64} offset {p3:UInt64}',
+      'select `id`, `name`, `age` from `users` where `users`.`id` = {p1:UInt64} limit 10 offset 5',
     )
-    assert.deepEqual(types(q.params), ['UInt64:7', 'UInt64:10', 'UInt64:5'])
+    assert.deepEqual(types(q.params), ['UInt64:7'])
+    // Old servers have no OFFSET without LIMIT.
+    assert.equal(
+      db.select({ id: users.id }).from(users).offset(2).toSQL().sql,
+      `select \`id\` from \`users\` limit ${Number.MAX_SAFE_INTEGER} offset 2`,
+    )
+    assert.throws(() => db.select().from(users).limit(1.5).offset(1).toSQL(), ParameterError)
   })
 
   test('a NULL bound through a column is typed Nullable of the column type; raw values are inferred', () => {
@@ -68,7 +74,7 @@ describe('ClickHouse SQL from Drizzle', () => {
       .toSQL()
     assert.equal(
       bound.sql,
-      'alter table `users` update `age` = {p1:Nullable(UInt32)} where `users`.`id` in ({p2:UInt64}, {p3:UInt64})',
+      'alter table `users` update `age` = {p1:Nullable(UInt32)} where `id` in ({p2:UInt64}, {p3:UInt64})',
     )
   })
 
@@ -79,10 +85,47 @@ describe('ClickHouse SQL from Drizzle', () => {
     assert.doesNotMatch(inner, /settings/)
   })
 
+  test('servers before 19.1 join a subquery that copies the ON keys of the joined table', async () => {
+    const legacy = drizzle({ url: 'http://127.0.0.1:1' }, { legacyJoins: true })
+    try {
+      assert.equal(
+        legacy
+          .select({ id: users.id, uid: posts.userId })
+          .from(users)
+          .leftJoin(posts, eq(posts.userId, users.id))
+          .toSQL().sql,
+        'select `users`.`id`, `posts`.`user_id` from `users` left join (select *, `user_id` as `__tributary_k1` from `posts`) as `posts` on `posts`.`__tributary_k1` = `users`.`id` settings join_use_nulls = 1',
+      )
+    } finally {
+      await legacy.$client.close()
+    }
+    // Before the server is known, both forms are written and one is kept when the statement runs.
+    const unknown = drizzle({ url: 'http://127.0.0.1:1' })
+    try {
+      const prepared = unknown
+        .select({ id: users.id })
+        .from(users)
+        .innerJoin(posts, eq(posts.userId, users.id))
+        .prepare('j') as unknown as BridgePreparedQuery
+      const dialect = (unknown as unknown as { dialect: ClickHouseDrizzleDialect }).dialect
+      assert.equal(
+        dialect.finalizeStatement(prepared.getQuery().sql, []).sql,
+        'select `users`.`id` from `users` inner join `posts` on `posts`.`user_id` = `users`.`id`',
+      )
+    } finally {
+      await unknown.$client.close()
+    }
+  })
+
+  test('a non-NULL value set on a Nullable column is sent as the inner type (old servers reject the Nullable constant)', () => {
+    const q = db.update(users).set({ age: 4 }).where(eq(users.id, 1n)).toSQL()
+    assert.equal(q.sql, 'alter table `users` update `age` = {p1:UInt32} where `id` = {p2:UInt64}')
+  })
+
   test('UPDATE and DELETE are mutations with a mandatory WHERE (WHERE 1 for every row)', () => {
     assert.equal(
       db.update(users).set({ name: 'z' }).where(eq(users.id, 1n)).toSQL().sql,
-      'alter table `users` update `name` = {p1:String} where `users`.`id` = {p2:UInt64}',
+      'alter table `users` update `name` = {p1:String} where `id` = {p2:UInt64}',
     )
     assert.equal(
       db.update(users).set({ name: 'z' }).toSQL().sql,
@@ -90,7 +133,7 @@ describe('ClickHouse SQL from Drizzle', () => {
     )
     assert.equal(
       db.delete(users).where(isNull(users.age)).toSQL().sql,
-      'alter table `users` delete where `users`.`age` is null',
+      'alter table `users` delete where `age` is null',
     )
     assert.equal(db.delete(users).toSQL().sql, 'alter table `users` delete where 1')
     const lightweight = drizzle({ url: 'http://127.0.0.1:1' }, { deletes: 'lightweight' })
@@ -126,13 +169,10 @@ describe('ClickHouse SQL from Drizzle', () => {
       .where(sql`${users.name} = ${sql.placeholder('name')}`)
       .limit(sql.placeholder('n'))
       .prepare('p') as unknown as BridgePreparedQuery
-    assert.equal(prepared.getQuery().sql.includes('{p2:UInt64}'), true)
     const statement = prepared.statement({ name: 'ann', n: 3 })
-    assert.equal(
-      statement.sql,
-      'select `id` from `users` where `users`.`name` = {p1:String} limit {p2:UInt64}',
-    )
-    assert.deepEqual(types(statement.params), ['ann', 'UInt64:3'])
+    assert.equal(statement.sql, 'select `id` from `users` where `users`.`name` = {p1:String} limit 3')
+    assert.deepEqual(types(statement.params).slice(0, 1), ['ann'])
+    assert.throws(() => prepared.statement({ name: 'ann', n: '3; drop' }), ParameterError)
   })
 
   test('inline string parameters are quoted with backslash escapes', () => {

@@ -120,6 +120,15 @@ export abstract class BridgeDialect extends PgDialect {
   ): string
 
   /**
+   * Awaited before each statement runs, when it returns a promise: a dialect
+   * that must learn something about the server (its version) before
+   * `finalizeStatement` does so here. The default returns nothing.
+   */
+  beforeExecute(): Promise<void> | undefined {
+    return undefined
+  }
+
+  /**
    * Last step before a prepared statement goes to the client, after
    * `sql.placeholder()` values were filled in. The default changes nothing.
    */

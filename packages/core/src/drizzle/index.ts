@@ -18,6 +18,7 @@ export {
   type LimitValue,
   type UpdateStatementParts,
 } from './dialect.ts'
+export { dialectInternals } from './internals.ts'
 export {
   DEFAULT_ITERATE_BATCH_SIZE,
   type IterableQuery,

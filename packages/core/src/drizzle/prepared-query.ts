@@ -63,6 +63,7 @@ export class BridgePreparedQuery<
   }
 
   async execute(placeholderValues: Record<string, unknown> = {}): Promise<T['execute']> {
+    await this.context.dialect.beforeExecute()
     const statement = this.statement(placeholderValues)
     if (!this.mapsRows()) {
       return this.run(statement, 'object') as Promise<T['execute']>
@@ -73,12 +74,14 @@ export class BridgePreparedQuery<
 
   /** Rows as keyed objects, without Drizzle's mapping (what `migrate` and `session.all` use). */
   async all(placeholderValues: Record<string, unknown> = {}): Promise<T['all']> {
+    await this.context.dialect.beforeExecute()
     const result = await this.run(this.statement(placeholderValues), 'object')
     return result.rows as T['all']
   }
 
   /** Rows as positional arrays of driver values, unmapped. */
   async values(placeholderValues: Record<string, unknown> = {}): Promise<T['values']> {
+    await this.context.dialect.beforeExecute()
     const result = await this.run<unknown[]>(this.statement(placeholderValues), 'array')
     return result.rows as T['values']
   }
@@ -97,6 +100,7 @@ export class BridgePreparedQuery<
     placeholderValues: Record<string, unknown>,
     options: StreamRowsOptions,
   ): AsyncGenerator<unknown, void, undefined> {
+    await this.context.dialect.beforeExecute()
     const statement = this.statement(placeholderValues)
     const mapsRows = this.mapsRows()
     const { connection, done } = await this.context.connections.open()
