@@ -9,7 +9,19 @@ const PER_QUERY = 40
 
 /** Types Debian's 18.16 server does not have; cases using them run only on modern backends. */
 const MODERN_ONLY =
-  /Tuple\(f\d |, f\d |DateTime64|Map\(|Bool|Date32|Int128|Int256|JSON|Variant|IPv4|IPv6|Decimal\((?:39|[4-7]\d)|LowCardinality|Enum8\('a' = 1, 'it/
+  /Tuple\(f\d |, f\d |DateTime64|Map\(|Bool|Date32|Int128|Int256|JSON|Variant|IPv4|IPv6|Decimal\((?:39|[4-7]\d)|LowCardinality/
+
+/**
+ * Values 18.16 stores exactly but cannot print, so `toString` cannot check them there: its date
+ * table starts at 1970-01-01 (that day prints as 0000-00-00, or with garbage minutes in zones
+ * east of UTC, and 1969-12-31 local time not at all) and ends in 2106 (later days print as
+ * 1970-01-01), and its Decimal128 printer garbles numbers of more than 20 digits. The test
+ * 'values 18.16 cannot print arrive exactly' checks such values numerically instead.
+ */
+function unprintableOnLegacy(type: string, expected: string): boolean {
+  if (/1969-12-31|1970-01-01|21(?:0[6-9]|[1-4]\d)-/.test(expected)) return true
+  return type.includes('Decimal(') && /\d{21,}/.test(expected.replace(/(\d)\.(\d)/g, '$1$2'))
+}
 
 /**
  * What `toString(value)` returns, from the fuzzer's expectation (TabSeparated output text):
@@ -30,6 +42,14 @@ function normalize(type: string, text: string | null): string | null {
   if (type.includes('FixedString')) out = out.replace(/(?:\\0|\0)+(?='|$)/g, '')
   if (type.includes('Decimal')) out = out.replace(/(\d\.\d*?)0+(?!\d)/g, '$1').replace(/(\d)\.(?!\d)/g, '$1')
   return out
+}
+
+/** The 16 little-endian two's-complement bytes of a Decimal128's unscaled value, as hex. */
+function decimalHex(unscaled: bigint): string {
+  const bits = BigInt.asUintN(128, unscaled)
+  let hex = ''
+  for (let i = 0n; i < 16n; i++) hex += ((bits >> (8n * i)) & 0xffn).toString(16).padStart(2, '0')
+  return hex.toUpperCase()
 }
 
 function unescapeTsv(text: string): string {
@@ -56,7 +76,7 @@ forEachBackend((ctx) => {
       const client = createClient({ ...ctx().config(), parameterBinding: binding })
       try {
         const cases = [...generateParameterCases(binding === 'auto' ? 11 : 12, CASES)].filter(
-          (c) => modern || !MODERN_ONLY.test(c.type),
+          (c) => modern || !(MODERN_ONLY.test(c.type) || unprintableOnLegacy(c.type, c.expected)),
         )
         assert.ok(cases.length > CASES / 4, `only ${cases.length} cases apply to ${name}`)
         const settings = modern
@@ -88,6 +108,57 @@ forEachBackend((ctx) => {
       }
     })
   }
+
+  test('values 18.16 cannot print arrive exactly', async () => {
+    const day = (iso: string) => String(Date.parse(`${iso}T00:00:00Z`) / 86_400_000)
+    // [expression around the value ($), type, value, what toString prints for the expression]
+    const cases: [string, string, unknown, string][] = [
+      ['toUInt16($)', 'Date', '1970-01-01', '0'],
+      ['toUInt16($)', 'Date', '2149-06-06', '65535'],
+      ['toUInt16($)', 'Date', new Date(Date.UTC(2120, 0, 1)), day('2120-01-01')],
+      ['toUInt32($)', 'DateTime', '2106-02-07T06:28:15Z', '4294967295'],
+      ['toUInt32($)', 'DateTime', 0, '0'],
+      ['toUInt32($)', "DateTime('Asia/Kolkata')", new Date(1000), '1'],
+      ['toUInt32($)', "Nullable(DateTime('America/New_York'))", '1969-12-31T19:00:05-05:00', '5'],
+      [
+        'arrayMap(x -> toUInt16(x), $)',
+        'Array(Nullable(Date))',
+        [null, '2149-06-06', '1970-01-01'],
+        '[NULL,65535,0]',
+      ],
+      [
+        'hex(reinterpretAsString($))',
+        'Decimal(38, 10)',
+        '-28685083846688748891228747.37831473',
+        decimalHex(-286850838466887488912287473783147300n),
+      ],
+      [
+        'hex(reinterpretAsString($))',
+        'Decimal(38, 0)',
+        '99999999999999999999999999999999999999',
+        decimalHex(10n ** 38n - 1n),
+      ],
+    ]
+    const columns = cases.map(
+      ([expr, type], i) => `toString(${expr.replace('$', `{p${i + 1}:${type}}`)}) AS c${i}`,
+    )
+    for (const binding of ['auto', 'client'] as const) {
+      const client = createClient({ ...ctx().config(), parameterBinding: binding })
+      try {
+        const { rows } = await client.query<Record<string, string>>(
+          `SELECT ${columns.join(', ')}`,
+          cases.map(([, type, value]) => typed(value, type)),
+        )
+        assert.deepEqual(
+          cases.map((_, i) => rows[0]?.[`c${i}`]),
+          cases.map(([, , , want]) => want),
+          binding,
+        )
+      } finally {
+        await client.close()
+      }
+    }
+  })
 
   test('hostile strings cannot escape their parameter', async () => {
     const { client } = ctx()

@@ -1,5 +1,6 @@
 import { formatType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
+import { legacyNull, legacyScalar } from './legacy-literal.ts'
 import {
   checkInstantRange,
   mapEntries,
@@ -23,9 +24,11 @@ import {
 
 export interface LiteralOptions extends ValueContext {
   /**
-   * Servers without the Bool type (before 21.12, e.g. Debian's 18.16): Bool
-   * becomes UInt8 1/0. Types such servers lack otherwise (DateTime64, Map,
-   * JSON) are still written; the server reports them.
+   * Servers without query parameters (e.g. Debian's 18.16): Bool becomes
+   * UInt8 1/0, and the scalars those servers' text parsers misread take the
+   * forms of legacy-literal.ts; every scalar inside a container is typed on
+   * its own. Types such servers lack (DateTime64, Map, JSON) are still
+   * written; the server reports them.
    */
   legacy?: boolean | undefined
 }
@@ -36,7 +39,8 @@ export interface LiteralOptions extends ValueContext {
  * literal (or NULL, or a UTC DateTime constructor), and the whole value is cast
  * once to the declared type: the server then parses each scalar with the same
  * text parser it uses for parameters, so nothing is rounded by the SQL lexer,
- * and arrays never mix literal types that have no common supertype.
+ * and arrays never mix literal types that have no common supertype. With
+ * `legacy`, scalars take the forms 18.16 reads exactly (see legacy-literal.ts).
  */
 export function formatLiteral(value: unknown, type: ClickHouseType, options: LiteralOptions = {}): string {
   const v = unwrapTyped(value)
@@ -65,10 +69,25 @@ function castType(type: ClickHouseType, legacy: boolean): ClickHouseType {
   }
 }
 
+/** Scalars written as a string literal and cast; legacy servers need the cast per element. */
+const TEXT_CAST_KINDS: ReadonlySet<ClickHouseType['kind']> = new Set([
+  'Int',
+  'Bool',
+  'Decimal',
+  'FixedString',
+  'Date32',
+  'DateTime64',
+  'Enum',
+  'IPv4',
+  'IPv6',
+  'JSON',
+])
+
 function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOptions, nested: boolean): string {
   switch (type.kind) {
     case 'Nullable':
-      if (value === null || value === undefined) return 'NULL'
+      if (value === null || value === undefined)
+        return opts.legacy === true ? legacyNull(withoutLowCardinality(type.inner), quoteLiteral) : 'NULL'
       return encodeLiteral(value, type.inner, opts, nested)
     case 'LowCardinality':
       return encodeLiteral(value, type.inner, opts, nested)
@@ -82,6 +101,23 @@ function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOption
   }
   if (value === null || value === undefined)
     throw valueError(type, value, 'NULL for a type that is not Nullable', opts)
+  if (opts.legacy !== true) return encodeValue(value, type, opts)
+  const special = legacyScalar(value, type, nested, opts)
+  if (special !== undefined) return special
+  // 18.16 has no '[]' of more than one dimension; the text form casts to any depth.
+  if (type.kind === 'Array' && Array.isArray(value) && value.length === 0) return "'[]'"
+  const body = encodeValue(value, type, opts)
+  return nested && TEXT_CAST_KINDS.has(type.kind)
+    ? `CAST(${body} AS ${formatType(castType(type, true))})`
+    : body
+}
+
+function withoutLowCardinality(type: ClickHouseType): ClickHouseType {
+  return type.kind === 'LowCardinality' ? type.inner : type
+}
+
+/** A non-NULL value of a type that is neither Nullable nor LowCardinality. */
+function encodeValue(value: unknown, type: ClickHouseType, opts: LiteralOptions): string {
   switch (type.kind) {
     case 'Int':
       return `'${toInteger(value, type, opts)}'`
@@ -134,6 +170,9 @@ function encodeLiteral(value: unknown, type: ClickHouseType, opts: LiteralOption
       )
       return `map(${parts.join(', ')})`
     }
+    case 'Nullable':
+    case 'LowCardinality':
+      return encodeLiteral(value, type, opts, true)
     case 'Nothing':
       throw valueError(type, value, 'only NULL has type Nothing', opts)
     case 'Variant':

@@ -41,6 +41,9 @@ export function encodeText(value: unknown, type: ClickHouseType, nested: boolean
       return encodeText(value, type.inner, nested, ctx)
     case 'LowCardinality':
       return encodeText(value, type.inner, nested, ctx)
+    case 'Variant':
+      if (value === null || value === undefined) return nested ? 'NULL' : '\\N'
+      return encodeVariant(value, type, nested, ctx)
   }
   if (value === null || value === undefined)
     throw valueError(type, value, 'NULL for a type that is not Nullable', ctx)
@@ -103,10 +106,34 @@ export function encodeText(value: unknown, type: ClickHouseType, nested: boolean
     }
     case 'Nothing':
       throw valueError(type, value, 'only NULL has type Nothing', ctx)
-    case 'Variant':
     case 'Dynamic':
       throw valueError(type, value, 'state the concrete type of the value instead', ctx)
   }
+}
+
+/**
+ * The text of the first variant that accepts the JS value. The server picks
+ * the variant from the text alone, so a string that reads as another variant
+ * ('42' in Variant(String, UInt64)) arrives as that variant. A top-level field
+ * is unescaped once and then parsed as the variant's own escaped text
+ * (verified on 26.7: the field a\tb is refused, a\\tb reads as a, tab, b),
+ * so it is escaped twice.
+ */
+function encodeVariant(
+  value: unknown,
+  type: Extract<ClickHouseType, { kind: 'Variant' }>,
+  nested: boolean,
+  ctx: ValueContext,
+): string {
+  for (const variant of type.variants) {
+    try {
+      const text = encodeText(value, variant, nested, ctx)
+      return nested ? text : escapeText(text)
+    } catch (error) {
+      if (!(error instanceof ParameterError)) throw error
+    }
+  }
+  throw valueError(type, value, 'no variant accepts this value', ctx)
 }
 
 function wrap(text: string, nested: boolean): string {
