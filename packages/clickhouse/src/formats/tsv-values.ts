@@ -211,6 +211,9 @@ type TextConverter = (text: string) => unknown
 const INT_RE = /^[-+]?\d+$/
 const DECIMAL_RE = /^[-+]?\d*(?:\.\d*)?$/
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
+// Servers before 20.x print day 0 and second 0 (the epoch) as zeros; RowBinary gives the epoch.
+const ZERO_DATE = '0000-00-00'
+const ZERO_DATETIME = '0000-00-00 00:00:00'
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 const IPV6_RE = /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/
@@ -242,6 +245,7 @@ function parseFloatText(text: string): number {
  * plain unix seconds (date_time_output_format = iso / unix_timestamp).
  */
 function parseDateTimeText(text: string, zoneName: string): [number, string] {
+  if (text === ZERO_DATETIME) return [0, '']
   const m = DATETIME_RE.exec(text)
   if (m === null) {
     const unix = /^(-?\d+)(?:\.(\d+))?$/.exec(text)
@@ -290,7 +294,7 @@ function scalarConverter(type: ClickHouseType, options: TextDecodeOptions): Text
     case 'Date32':
       return (t) => {
         if (!DATE_RE.test(t)) bad('a Date', t)
-        return t
+        return t === ZERO_DATE ? '1970-01-01' : t
       }
     case 'DateTime': {
       const zone = type.timezone ?? options.serverZone
