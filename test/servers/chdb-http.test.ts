@@ -360,6 +360,24 @@ describe('chdb-http: KILL QUERY', () => {
     assert.equal(none.text, '')
   })
 
+  test('KILL QUERY stops a query that has produced no output yet: 500 with 394', async () => {
+    const victim = fetch(
+      url(
+        'SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100',
+        {
+          query_id: 'victim-3',
+        },
+      ),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const kill = await post("KILL QUERY WHERE query_id = 'victim-3' SYNC")
+    assert.match(kill.text, /^finished\tvictim-3\t/)
+    const response = await victim
+    assert.equal(response.status, 500)
+    assert.equal(response.headers.get('x-clickhouse-exception-code'), '394')
+    assert.match(await response.text(), /\(QUERY_WAS_CANCELLED\)/)
+  })
+
   test('a second query with a running query id is refused', async () => {
     const first = await fetch(
       url('SELECT sleepEachRow(0.05), number FROM numbers(200) SETTINGS max_block_size = 1', {
@@ -392,6 +410,28 @@ describe('chdb-http: client disconnect', () => {
       status = (await get('SELECT 1', { query_id: 'abandoned' })).response.status
     }
     assert.equal(status, 200)
+  })
+
+  test('aborting a query with no output yet stops it in the engine', async () => {
+    const controller = new AbortController()
+    const pending = fetch(
+      url(
+        'SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.002)) SETTINGS max_block_size = 100',
+      ),
+      { signal: controller.signal },
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const probe =
+      "SELECT count() FROM system.processes WHERE query LIKE '%sleepEachRow(0.002)%' AND query NOT LIKE '%system.processes%'"
+    assert.equal((await get(probe)).text, '1\n')
+    controller.abort()
+    await assert.rejects(pending)
+    let running = '1\n'
+    for (let attempt = 0; attempt < 100 && running !== '0\n'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      running = (await get(probe)).text
+    }
+    assert.equal(running, '0\n')
   })
 })
 
@@ -486,5 +526,35 @@ describe('chdb-http: the official @clickhouse/client', () => {
     } finally {
       await sessionClient.close()
     }
+  })
+})
+
+describe('chdb-http: multi-block results are one continuous output', () => {
+  const rows = 'SELECT number AS n FROM numbers(150000)'
+
+  test('TSVWithNamesAndTypes has its header once', async () => {
+    const { text } = await get(rows, { default_format: 'TSVWithNamesAndTypes' })
+    const lines = text.split('\n')
+    assert.deepEqual(lines.slice(0, 3), ['n', 'UInt64', '0'])
+    assert.equal(lines.length, 150000 + 3)
+    assert.equal(lines.filter((line) => line === 'n').length, 1)
+  })
+
+  test('RowBinaryWithNamesAndTypes has its header once and every row in order', async () => {
+    const response = await fetch(url(rows, { default_format: 'RowBinaryWithNamesAndTypes' }))
+    const body = Buffer.from(await response.arrayBuffer())
+    const header = Buffer.from([1, 1, 0x6e, 6, ...Buffer.from('UInt64')])
+    assert.ok(body.subarray(0, header.length).equals(header))
+    const data = body.subarray(header.length)
+    assert.equal(data.length, 150000 * 8)
+    for (const index of [0, 65408, 65409, 130818, 149999])
+      assert.equal(data.readBigUInt64LE(index * 8), BigInt(index))
+  })
+
+  test('JSON is a single document', async () => {
+    const { text } = await get(rows, { default_format: 'JSON' })
+    const document = JSON.parse(text) as { data: unknown[]; rows: number }
+    assert.equal(document.rows, 150000)
+    assert.equal(document.data.length, 150000)
   })
 })

@@ -5,6 +5,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { type ChdbQueryStream, Session } from 'chdb'
 import { authenticate } from './auth.ts'
+import { chunkJoinerFor } from './chunk-joiner.ts'
 import type { QueryRegistry, RunningQuery } from './query-registry.ts'
 import { decodedBody, type QueryInput, readQueryInput } from './request-body.ts'
 import { BodyWriter, chooseResponseEncoding, exceptionBlock, newExceptionTag } from './response-body.ts'
@@ -241,9 +242,15 @@ export async function handleRequest(
     return
   }
 
+  // The engine does not take our query id; a unique log_comment lets KILL QUERY find the query in-process.
+  const marker = `chdb-http ${queryId} ${randomUUID()}`
   let killed = false
   let cancelActive: () => void = () => {}
   let finish: () => void = () => {}
+  let settled = false
+  const killInEngine = () => {
+    if (!settled) void killByMarker(context.dataPath, marker)
+  }
   const running: RunningQuery = {
     id: queryId,
     user,
@@ -251,6 +258,7 @@ export async function handleRequest(
     kill: () => {
       killed = true
       cancelActive()
+      killInEngine()
     },
     finished: new Promise<void>((resolve) => {
       finish = resolve
@@ -267,6 +275,23 @@ export async function handleRequest(
   }
 
   const restore: string[] = []
+  let released: Promise<void> | undefined
+  const releaseSession = (id: string): Promise<void> => {
+    released ??= (async () => {
+      for (const statement of restore) await engine.queryAsync(statement).catch(() => {})
+      context.sessions.release(id)
+    })()
+    return released
+  }
+  if (sessionId !== null) {
+    // Free the session before the response completes, so the client's next request in it is not
+    // refused as concurrent (the real server also releases it before the final bytes).
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse
+    response.end = ((...args: unknown[]) => {
+      void releaseSession(sessionId).then(() => end(...args))
+      return response
+    }) as typeof response.end
+  }
   try {
     try {
       if (sessionId !== null) await snapshotForRestore(engine, settings, database, restore)
@@ -275,6 +300,8 @@ export async function handleRequest(
       if (readOnly && sessionId === null) await engine.queryAsync('SET readonly = 2')
       for (const [name, value] of queryParams) await engine.queryAsync(`SET ${name} = ${sqlString(value)}`)
       if (database !== undefined) await engine.queryAsync(`USE ${quoteIdentifier(database)}`)
+      await engine.queryAsync(`SET log_comment = ${sqlString(marker)}`)
+      if (sessionId !== null) restore.push("SET log_comment = ''")
     } catch (error) {
       sendError(response, toServerError(error), context.version, queryHeaders)
       return
@@ -295,6 +322,14 @@ export async function handleRequest(
       return
     }
 
+    // A client that goes away mid-query stops the engine's work (no output is owed to anyone).
+    response.once('close', () => {
+      if (!response.writableFinished) {
+        cancelActive()
+        killInEngine()
+      }
+    })
+
     const format = trailingFormat(input.sql) ?? defaultFormat
     const tag = newExceptionTag()
     const headers: OutgoingHttpHeaders = {
@@ -314,6 +349,7 @@ export async function handleRequest(
       engine,
       sql: input.sql,
       defaultFormat,
+      format,
       response,
       headers,
       tag,
@@ -327,10 +363,10 @@ export async function handleRequest(
       },
     })
   } finally {
+    settled = true
     context.queries.unregister(queryId, running)
     if (sessionId !== null) {
-      for (const statement of restore) await engine.queryAsync(statement).catch(() => {})
-      context.sessions.release(sessionId)
+      await releaseSession(sessionId)
     } else {
       engine.close()
     }
@@ -471,6 +507,8 @@ interface RunQueryOptions {
   engine: Session
   sql: string
   defaultFormat: string
+  /** The output format in effect (FORMAT clause or default_format). */
+  format: string
   response: ServerResponse
   headers: OutgoingHttpHeaders
   tag: string
@@ -514,8 +552,13 @@ async function runQuery(options: RunQueryOptions): Promise<void> {
   const elapsed = () => Number(process.hrtime.bigint() - started)
 
   // Statements the engine cannot stream (DDL, INSERT … SELECT, SHOW, SET…) run buffered.
+  // Formats whose per-chunk outputs cannot be joined (JSON, XML, Pretty…) run buffered too.
+  const joiner = chunkJoinerFor(options.format)
   let stream: ChdbQueryStream | undefined
-  if (STREAMABLE_KEYWORDS.has(firstKeyword(sql)) || sql.trimStart().startsWith('(')) {
+  if (
+    joiner !== undefined &&
+    (STREAMABLE_KEYWORDS.has(firstKeyword(sql)) || sql.trimStart().startsWith('('))
+  ) {
     try {
       stream = engine.queryStream(sql, { format: defaultFormat })
     } catch (error) {
@@ -554,16 +597,15 @@ async function runQuery(options: RunQueryOptions): Promise<void> {
 
   const active = stream
   options.onCancel(() => active.cancel())
-  response.once('close', () => {
-    // The client went away: stop the engine's work.
-    if (!response.writableFinished) active.cancel()
-  })
   const iterator = active[Symbol.asyncIterator]()
   const progress: string[] = []
+  const join = joiner!
+  let chunkIndex = 0
   const pull = async (): Promise<Uint8Array | undefined> => {
     const next = await iterator.next()
     if (next.done) return undefined
-    const bytes = next.value.raw()
+    // Copied: whether the engine's chunk memory outlives the next fetch is not part of chDB's contract.
+    const bytes = join(Buffer.from(next.value.raw()), chunkIndex++)
     summary.result_rows += next.value.numRows
     summary.result_bytes += bytes.length
     summary.read_rows += next.value.numRows
@@ -640,4 +682,17 @@ async function injectFault(writer: BodyWriter, response: ServerResponse, first: 
   await new Promise<void>((resolve) => setImmediate(resolve))
   if (fault === 'reset') socket.resetAndDestroy()
   else socket.end()
+}
+
+/** Kills the engine query tagged with `marker` from a separate connection (works even before any output). */
+async function killByMarker(dataPath: string, marker: string): Promise<void> {
+  let killer: Session | undefined
+  try {
+    killer = new Session(dataPath)
+    await killer.queryAsync(`KILL QUERY WHERE Settings['log_comment'] = ${sqlString(marker)} ASYNC`)
+  } catch {
+    // The query may have finished meanwhile; nothing to kill then.
+  } finally {
+    killer?.close()
+  }
 }
