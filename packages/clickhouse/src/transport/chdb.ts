@@ -265,12 +265,21 @@ export class ChdbTransport implements ClickHouseTransport {
   ): Promise<ClickHouseResponse> {
     const insert = request.insert!
     const source = request.body!
-    const values = source instanceof Uint8Array ? single(source) : source
+    // The engine wraps whatever the row source throws; keep the original (a ParameterError for a bad value).
+    let sourceError: unknown
+    async function* values(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* source instanceof Uint8Array ? single(source) : source
+      } catch (error) {
+        sourceError = error
+        throw error
+      }
+    }
     try {
       const result = await connection.session.insert({
         table: insert.table,
         columns: insert.columns,
-        values,
+        values: values(),
         format: 'TSV',
         signal: request.signal,
       })
@@ -282,6 +291,8 @@ export class ChdbTransport implements ClickHouseTransport {
         totalRowsToRead: 0n,
       }
       return { queryId: request.queryId, body: single(), summary: async () => summary }
+    } catch (error) {
+      throw sourceError ?? error
     } finally {
       release()
     }
