@@ -3,31 +3,11 @@
  *
  * Each builder's SQL type (`getSQLType()`, what DDL helpers read) is the exact
  * ClickHouse type, and every value written goes out as `typed(value, type)`,
- * so parameters get the column's type instead of an inferred one.
- *
- * JS types (the client's decoding; `fromDriver` also accepts the other
- * spellings a value may arrive in):
- *   (U)Int8..32, Float32/64      number
- *   (U)Int64..256                bigint
- *   Decimal(P, S)                string (exact)
- *   String, FixedString(N)       string
- *   Date, Date32                 'YYYY-MM-DD' string
- *   DateTime, DateTime64(P<=3)   Date
- *   DateTime64(P>3)              ISO-8601 UTC string (keeps every digit)
- *   Bool                         boolean
- *   UUID, IPv4, IPv6             string
- *   Enum8/16                     the value's name
- *   Nullable(T)                  T | null
- *   Array(T)                     T[]
- *   Map(K, V)                    Record<string, V>
- *   Tuple(T1, …)                 [T1, …]
- *   JSON                         unknown (narrow with `.$type<T>()`)
- *
- * ClickHouse columns are not nullable unless declared `Nullable(T)`, so the
- * builders' select types are non-null; wrap in `nullable(…)` for `T | null`.
- * Composite builders take their inner types as builders: `array(uint8())`,
- * `lowCardinality(string('city'))` (the column keeps the inner's name unless
- * one is given first: `map('attrs', string(), float64())`).
+ * so parameters get the column's type instead of an inferred one. The JS type
+ * of each builder is listed in docs/clickhouse-drizzle.md; `fromDriver` also
+ * accepts the other spellings a value may arrive in (text from old servers).
+ * A registry remembers each builder's spec so composites (`array(uint8())`)
+ * can read their inner types.
  */
 
 import { ConfigurationError } from '@tributary/core'

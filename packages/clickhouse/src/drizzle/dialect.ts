@@ -1,18 +1,15 @@
 /**
- * ClickHouse's differences from pg-core's SQL:
- * - parameters are `{pN:Type}` (1-based N): the type comes from the column a
- *   value is bound through, from `typed()`, or is inferred from the value;
- *   `sql.placeholder()` values, unknown until execution, are typed then;
- * - LIMIT/OFFSET operands are `UInt64` parameters;
- * - identifiers are back-quoted (backslash escapes, like the client's quoting);
- * - a SELECT with an outer join adds `SETTINGS join_use_nulls = 1`, so unmatched
- *   rows come back NULL (what Drizzle's result mapping and types expect) rather
- *   than ClickHouse's default of zero values;
- * - UPDATE is `ALTER TABLE t UPDATE … WHERE …` and DELETE is
- *   `ALTER TABLE t DELETE WHERE …` (mutations; the client waits for them). The
- *   WHERE clause is mandatory there: without one Drizzle's builder means "every
- *   row", which is written `WHERE 1`. `deletes: 'lightweight'` emits
- *   `DELETE FROM t WHERE …` instead;
+ * ClickHouse's differences from pg-core's SQL (the user-facing side is in
+ * docs/clickhouse-drizzle.md):
+ * - parameters are `{pN:Type}` (1-based N), typed by the column a value is
+ *   bound through, by `typed()`, or inferred; `sql.placeholder()` values are
+ *   typed when the statement runs (`finalizeStatement`);
+ * - LIMIT/OFFSET are checked integer literals, and OFFSET alone gets a LIMIT
+ *   (servers before 19 accept nothing else);
+ * - outer joins add `SETTINGS join_use_nulls = 1`; on servers before 19.1 a
+ *   join reads the joined table through a subquery (legacy-joins.ts);
+ * - UPDATE/DELETE are `ALTER TABLE` mutations with a mandatory WHERE, bare
+ *   column names, and non-NULL SET values of Nullable columns typed as the inner type;
  * - RETURNING, ON CONFLICT, row locks, transactions and relational `with`
  *   throw `NotSupportedError` while the statement is built.
  */
