@@ -265,6 +265,14 @@ describe('chdb-http: inserts', () => {
     assert.equal((await get('SELECT a, b FROM ins ORDER BY a')).text, '1\tone\n2\ttwo\n3\tthree\n4\tfour\n')
   })
 
+  test('quoted table and column names work for streamed and spooled formats', async () => {
+    const tsv = await post('6\tsix\n', { query: 'INSERT INTO `default`.`ins` (`a`, "b") FORMAT TSV' })
+    assert.equal(tsv.response.status, 200, tsv.text)
+    const csv = await post('7,"seven"\n', { query: 'INSERT INTO `ins` (a, b) FORMAT CSV' })
+    assert.equal(csv.response.status, 200, csv.text)
+    assert.equal((await get('SELECT b FROM ins WHERE a IN (6, 7) ORDER BY a')).text, 'six\nseven\n')
+  })
+
   test('bad insert data is an error before the body', async () => {
     const { response, text } = await post('x\ty\n', { query: 'INSERT INTO ins FORMAT TSV' })
     assert.notEqual(response.status, 200)

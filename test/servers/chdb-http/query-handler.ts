@@ -460,11 +460,14 @@ async function runInsert(
   const started = process.hrtime.bigint()
   const summary = emptySummary()
   const streamFormat = STREAM_INSERT_FORMATS.get(input.insert.format.toLowerCase())
+  const table = plainIdentifier(input.insert.table)
+  const columns = input.insert.columns?.map(plainIdentifier)
+  const streamable = streamFormat !== undefined && table !== undefined && !columns?.includes(undefined)
   try {
-    if (streamFormat !== undefined) {
+    if (streamable) {
       const result = await engine.insert({
-        table: input.insert.table,
-        columns: input.insert.columns,
+        table: table!,
+        columns: columns as string[] | undefined,
         values: input.data,
         format: streamFormat as 'TSV',
       })
@@ -695,4 +698,13 @@ async function killByMarker(dataPath: string, marker: string): Promise<void> {
   } finally {
     killer?.close()
   }
+}
+
+/** `db`.`t` or "t" as db.t when every part is a plain word (chDB's insert() takes only those). */
+function plainIdentifier(name: string): string | undefined {
+  const parts = name.match(/`[^`]*`|"[^"]*"|[^.]+/g) ?? []
+  const plain = parts.map((part) =>
+    part.startsWith('`') || part.startsWith('"') ? part.slice(1, -1) : part.trim(),
+  )
+  return plain.length > 0 && plain.every((part) => /^[A-Za-z0-9_]+$/.test(part)) ? plain.join('.') : undefined
 }
