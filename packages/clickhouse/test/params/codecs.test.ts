@@ -145,6 +145,65 @@ describe('formatLiteral', () => {
   })
 })
 
+describe('formatLiteral for servers without query parameters (legacy)', () => {
+  const L = (value: unknown, type: string) => formatLiteral(value, T(type), { legacy: true })
+  test('floats travel as their IEEE-754 bytes', () => {
+    assert.equal(L(1, 'Float64'), "CAST(reinterpretAsFloat64(unhex('000000000000F03F')) AS Float64)")
+    assert.equal(L(5e-324, 'Float64'), "CAST(reinterpretAsFloat64(unhex('0100000000000000')) AS Float64)")
+    assert.equal(L(-0, 'Float64'), "CAST(reinterpretAsFloat64(unhex('0000000000000080')) AS Float64)")
+    assert.equal(L('-inf', 'Float32'), "CAST(reinterpretAsFloat32(unhex('000080FF')) AS Float32)")
+  })
+  test('dates as day numbers, times as Unix seconds', () => {
+    assert.equal(L('2149-06-06', 'Date'), "CAST(toUInt16('65535') AS Date)")
+    assert.equal(
+      L('2106-02-07T06:28:15Z', "DateTime('Asia/Tokyo')"),
+      "CAST(toUInt32('4294967295') AS DateTime('Asia/Tokyo'))",
+    )
+    assert.equal(
+      L([new Date(0)], 'Array(DateTime)'),
+      "CAST([CAST(toUInt32('0') AS DateTime)] AS Array(DateTime))",
+    )
+  })
+  test('UUIDs through toUUID, so Nullable(UUID) casts', () => {
+    assert.equal(
+      L('3F1E2C1A-0000-4000-8000-000000000000', 'Nullable(UUID)'),
+      "CAST(toUUID('3f1e2c1a-0000-4000-8000-000000000000') AS Nullable(UUID))",
+    )
+  })
+  test('each scalar in a container is typed on its own', () => {
+    assert.equal(
+      L([null, '1.5'], 'Array(Nullable(Decimal(9, 2)))'),
+      "CAST([NULL, CAST('1.50' AS Decimal(9, 2))] AS Array(Nullable(Decimal(9, 2))))",
+    )
+    assert.equal(
+      L([true, 'x'], 'Tuple(Bool, String)'),
+      "CAST(tuple(CAST('1' AS UInt8), 'x') AS Tuple(UInt8, String))",
+    )
+  })
+  test('empty arrays of any depth as text', () => {
+    assert.equal(L([], 'Array(Array(UInt8))'), "CAST('[]' AS Array(Array(UInt8)))")
+    assert.equal(
+      L([[]], 'Array(Array(Array(UInt8)))'),
+      "CAST([CAST('[]' AS Array(Array(UInt8)))] AS Array(Array(Array(UInt8))))",
+    )
+  })
+  test('NULL of Nullable(Enum) is made from an enum value', () => {
+    assert.equal(
+      L(null, "Nullable(Enum8('a' = 1, 'b' = 2))"),
+      "CAST(nullIf(CAST('a' AS Enum8('a' = 1, 'b' = 2)), CAST('a' AS Enum8('a' = 1, 'b' = 2))) AS Nullable(Enum8('a' = 1, 'b' = 2)))",
+    )
+  })
+  test('modern output is unchanged by the legacy forms', () => {
+    assert.equal(formatLiteral(1, T('Float64')), "CAST('1' AS Float64)")
+    assert.equal(formatLiteral('2149-06-06', T('Date')), "CAST('2149-06-06' AS Date)")
+    assert.equal(formatLiteral([], T('Array(Array(UInt8))')), 'CAST([] AS Array(Array(UInt8)))')
+    assert.equal(
+      formatLiteral([null, '1.5'], T('Array(Nullable(Decimal(9, 2)))')),
+      "CAST([NULL, '1.50'] AS Array(Nullable(Decimal(9, 2))))",
+    )
+  })
+})
+
 describe('placeholders', () => {
   const sql = `SELECT {a:UInt8}, '{b:String}', "{c:String}", \`{d:String}\` -- {e:String}
     # {f:String}
