@@ -120,7 +120,7 @@ async function stream(): Promise<Record<string, number>> {
 }
 
 async function kysely1k(): Promise<Record<string, number>> {
-  const n = 300
+  const n = 1000
   const query = 'SELECT number AS id, toString(number) AS name FROM system.numbers LIMIT 1000'
   if (impl === 'client') {
     const c = ours()

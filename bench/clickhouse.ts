@@ -70,7 +70,7 @@ async function suite(
   )
 
   const ky = Object.fromEntries(['client', 'kysely'].map((i) => [i, measure('kysely1k', i, creds)]))
-  lines.push('', 'Kysely on top of the client, 1k-row select (300 queries):', '')
+  lines.push('', 'Kysely on top of the client, 1k-row select (1,000 queries after warm-up):', '')
   lines.push('| path | ms/query |', '| --- | --- |')
   for (const [impl, r] of Object.entries(ky))
     lines.push(`| ${impl} | ${r.error ? `error: ${r.error}` : fmt(r.ms, 3)} |`)

@@ -91,6 +91,8 @@ export class ClickHouseClient implements SqlClient {
   #server: Promise<ServerInfo> | undefined
   readonly #tableColumns = new Map<string, Promise<TableColumn[]>>()
   #closed = false
+  /** The answer of `serverInfo()` once it arrived, so queries need not await it again. */
+  #known: ServerInfo | undefined
   /** Set once the server is known to have `output_format_binary_write_json_as_string`. */
   #jsonAsString = false
 
@@ -122,6 +124,7 @@ export class ClickHouseClient implements SqlClient {
       this.#server = this.transport.serverInfo()
       this.#server.then(
         (info) => {
+          this.#known = info
           this.#jsonAsString = versionAtLeast(info.version, 24, 10)
         },
         () => {
@@ -179,7 +182,7 @@ export class ClickHouseClient implements SqlClient {
 
   /** A statement whose result is not read (DDL, INSERT … SELECT, ALTER, SET). */
   async command(sql: string, params?: QueryParams, options: QueryOptions = {}): Promise<CommandResult> {
-    const server = await this.serverInfo()
+    const server = this.#known ?? (await this.serverInfo())
     const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
     const waitSettings = mutationSettings(prepared.sql, server)
     const requestOptions = waitSettings
@@ -199,7 +202,7 @@ export class ClickHouseClient implements SqlClient {
    * encoded only as fast as the server takes them.
    */
   async insert(options: InsertOptions): Promise<InsertResult> {
-    const server = await this.serverInfo()
+    const server = this.#known ?? (await this.serverInfo())
     const columns = await resolveInsertColumns(
       this,
       options.table,
@@ -282,7 +285,7 @@ export class ClickHouseClient implements SqlClient {
     batchSize: number,
     large = false,
   ) {
-    const server = await this.serverInfo()
+    const server = this.#known ?? (await this.serverInfo())
     const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
     let format: ResultFormat = server.supportsRowBinaryWithNamesAndTypes
       ? 'RowBinaryWithNamesAndTypes'
@@ -363,6 +366,7 @@ export class ClickHouseClient implements SqlClient {
       stopWatching()
       throw error
     }
+    if (!options.signal) return response
     return { ...response, body: watchedBody(response.body, stopWatching), summary: response.summary }
   }
 
