@@ -12,7 +12,7 @@ import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
 import { firstKeyword, quoteIdentifier } from '../statement.ts'
-import { repeatedHeaderLength } from './chdb-chunks.ts'
+import { type ChunkJoiner, chunkJoinerFor } from './chdb-chunks.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -139,10 +139,11 @@ export class ChdbTransport implements ClickHouseTransport {
         return await this.#insert(connection, request, release)
       }
       // The engine streams only queries (SELECT, WITH); everything else runs whole.
-      if (request.format === undefined || !STREAMABLE.has(firstKeyword(request.sql))) {
+      const joiner = request.format === undefined ? undefined : chunkJoinerFor(request.format)
+      if (joiner === undefined || !STREAMABLE.has(firstKeyword(request.sql))) {
         return await this.#execute(connection, request, release)
       }
-      return this.#stream(connection, request, release)
+      return this.#stream(connection, request, release, joiner)
     } catch (error) {
       release()
       throw translate(error, request.queryId)
@@ -169,6 +170,7 @@ export class ChdbTransport implements ClickHouseTransport {
     connection: EngineConnection,
     request: ClickHouseRequest,
     release: (reusable?: boolean) => void,
+    join: ChunkJoiner,
   ): ClickHouseResponse {
     const queryId = request.queryId
     // The engine has no caller-chosen query ids: a comment tag lets `kill` find this query in system.processes.
@@ -191,12 +193,8 @@ export class ChdbTransport implements ClickHouseTransport {
     async function* body(): AsyncGenerator<Uint8Array, void, undefined> {
       let done = false
       try {
-        let first = true
-        for await (const chunk of stream) {
-          const bytes = chunk.raw()
-          yield first ? bytes : bytes.subarray(repeatedHeaderLength(opts.format, bytes))
-          first = false
-        }
+        let index = 0
+        for await (const chunk of stream) yield join(chunk.raw(), index++)
         done = true
         if (killed) throw cancelled(queryId, signal?.reason)
       } catch (error) {
