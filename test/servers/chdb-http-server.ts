@@ -1,6 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { CHDB_HTTP_BEARER_TOKEN, CHDB_HTTP_TEST_PASSWORD, CHDB_HTTP_TEST_USER } from './chdb-http/auth.ts'
+import { exited, waitForExit } from './child-exit.ts'
 import { onProcessExit } from './exit-guard.ts'
 
 export { CHDB_HTTP_BEARER_TOKEN, CHDB_HTTP_TEST_PASSWORD, CHDB_HTTP_TEST_USER }
@@ -31,25 +32,6 @@ export interface ChdbHttpServerOptions {
 }
 
 const MAIN = fileURLToPath(new URL('./chdb-http/main.ts', import.meta.url))
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit)
-      resolve(false)
-    }, ms)
-    const onExit = () => {
-      clearTimeout(timer)
-      resolve(true)
-    }
-    child.once('exit', onExit)
-  })
-}
 
 /** Forks test/servers/chdb-http/main.ts with this Node and its --conditions, waits for its port. */
 export async function startChdbHttpServer(options: ChdbHttpServerOptions = {}): Promise<ChdbHttpServer> {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { exited, waitForExit } from './child-exit.ts'
 import { armDeathSentinel, onProcessExit } from './exit-guard.ts'
 import { findFreePort } from './free-port.ts'
 
@@ -151,25 +152,6 @@ function readTail(path: string, chars = 2000): string {
   } catch {
     return ''
   }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit)
-      resolve(false)
-    }, ms)
-    const onExit = () => {
-      clearTimeout(timer)
-      resolve(true)
-    }
-    child.once('exit', onExit)
-  })
 }
 
 async function ping(url: string): Promise<boolean> {
