@@ -18,18 +18,14 @@ interface Result {
   error?: string
 }
 
-const casesScript = fileURLToPath(new URL('./cases.ts', import.meta.url))
+const casesScript = fileURLToPath(new URL('./cases.js', import.meta.url))
 
 function measure(name: string, impl: string, server: object, env: Record<string, string> = {}): Result {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, casesScript, name, impl, JSON.stringify(server)],
-    {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  )
+  const out = execFileSync(process.execPath, [casesScript, name, impl, JSON.stringify(server)], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  })
   const line = out.trim().split('\n').pop()!
   return JSON.parse(line) as Result
 }

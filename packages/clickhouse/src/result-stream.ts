@@ -1,6 +1,6 @@
 import type { ColumnInfo, RowMode } from '@tributary/core'
 import { ProtocolError } from '@tributary/core'
-import { RowBinaryReader } from './formats/rowbinary-reader.ts'
+import { RowBinaryReader, type RowShape } from './formats/rowbinary-reader.ts'
 import { TsvReader } from './formats/tsv-reader.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
 
@@ -12,7 +12,7 @@ export type ResultFormat = 'RowBinaryWithNamesAndTypes' | 'RowBinary' | 'TSVWith
 
 interface RowReader {
   push(chunk: Uint8Array): void
-  readRows(out: unknown[][], max?: number): number
+  readRows(out: unknown[], max?: number, shape?: RowShape): number
   finish(): void
   readonly columns: { name: string; type: string }[] | undefined
 }
@@ -49,33 +49,31 @@ export function decodeBatches<R>(
 
   const readColumns = (): ColumnInfo[] | undefined =>
     (columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type })))
-  const shape = (rows: unknown[][]): R[] => {
-    if (rowMode === 'array') return rows as R[]
-    toObject ??= objectBuilder<R>(readColumns()!.map((c) => c.name))
-    const out = new Array<R>(rows.length)
-    for (let i = 0; i < rows.length; i++) out[i] = toObject(rows[i]!)
-    return out
-  }
+  // Rows become objects as they are decoded (the header is known by then), not in a second pass.
+  const rowShape: RowShape | undefined =
+    rowMode === 'array'
+      ? undefined
+      : (values) => (toObject ??= objectBuilder<R>(readColumns()!.map((c) => c.name)))(values)
 
   async function* batches(): AsyncGenerator<R[], void, undefined> {
-    let pending: unknown[][] = []
+    let pending: unknown[] = []
     for await (const chunk of body) {
       reader.push(chunk)
-      while (reader.readRows(pending, batchSize - pending.length) > 0) {
+      while (reader.readRows(pending, batchSize - pending.length, rowShape) > 0) {
         if (pending.length >= batchSize) {
-          yield shape(pending)
+          yield pending as R[]
           pending = []
         }
       }
     }
     reader.finish()
-    while (reader.readRows(pending, batchSize - pending.length) > 0) {
+    while (reader.readRows(pending, batchSize - pending.length, rowShape) > 0) {
       if (pending.length >= batchSize) {
-        yield shape(pending)
+        yield pending as R[]
         pending = []
       }
     }
-    if (pending.length > 0) yield shape(pending)
+    if (pending.length > 0) yield pending as R[]
     if (readColumns() === undefined)
       throw new ProtocolError('the result had no header', { system: 'clickhouse' })
   }

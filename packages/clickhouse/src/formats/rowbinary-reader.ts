@@ -25,6 +25,9 @@ export interface ColumnSpec {
   type: string | ClickHouseType
 }
 
+/** Turns a row's values (positional, in column order) into the row handed out; it must not keep the array. */
+export type RowShape = (values: unknown[]) => unknown
+
 export interface RowBinaryReaderOptions extends DecodeOptions {
   /** Columns of a plain `RowBinary` body; without them the body must start with the `…WithNamesAndTypes` header. */
   columns?: readonly ColumnSpec[]
@@ -118,12 +121,12 @@ export class RowBinaryReader {
    * column values in column order) to `out`. Returns the number of rows added;
    * 0 means more bytes are needed (or the header is still incomplete).
    */
-  readRows(out: unknown[][], max: number = Number.POSITIVE_INFINITY): number {
-    if (this.#tailPos < this.#tail.length) return this.#takeTail(out, max)
-    return this.#decodeRows(out, max)
+  readRows(out: unknown[], max: number = Number.POSITIVE_INFINITY, shape?: RowShape): number {
+    if (this.#tailPos < this.#tail.length) return this.#takeTail(out, max, shape)
+    return this.#decodeRows(out, max, shape)
   }
 
-  #decodeRows(out: unknown[][], max: number): number {
+  #decodeRows(out: unknown[], max: number, shape?: RowShape): number {
     const c = this.#cursor
     if (this.#columns === undefined && !this.#readHeader()) return 0
     const decoders = this.#decoders
@@ -132,11 +135,13 @@ export class RowBinaryReader {
     let count = 0
     let rowStart = c.pos
     try {
+      // With a shape, values go through one reused array: no per-row array when rows become objects.
+      const scratch = shape ? new Array(width) : undefined
       while (count < max && c.pos < c.end) {
         rowStart = c.pos
-        const row = new Array(width)
+        const row = scratch ?? new Array(width)
         for (let i = 0; i < width; i++) row[i] = (decoders[i] as BinaryDecoder)(c)
-        out.push(row)
+        out.push(shape ? shape(row) : row)
         count++
       }
     } catch (e) {
@@ -170,10 +175,11 @@ export class RowBinaryReader {
     }
   }
 
-  #takeTail(out: unknown[][], max: number): number {
+  #takeTail(out: unknown[], max: number, shape?: RowShape): number {
     let count = 0
     while (count < max && this.#tailPos < this.#tail.length) {
-      out.push(this.#tail[this.#tailPos++] as unknown[])
+      const row = this.#tail[this.#tailPos++] as unknown[]
+      out.push(shape ? shape(row) : row)
       count++
     }
     return count

@@ -1,6 +1,6 @@
 import { ProtocolError } from '@tributary/core'
 import type { SliceableBuffer } from './rowbinary-decoders.ts'
-import type { ResultColumn } from './rowbinary-reader.ts'
+import type { ResultColumn, RowShape } from './rowbinary-reader.ts'
 import { buildFieldDecoder, type FieldDecoder, fieldText, type TextDecodeOptions } from './tsv-values.ts'
 import { parseType } from './type-parser.ts'
 import type { DecodeOptions } from './value-options.ts'
@@ -77,7 +77,7 @@ export class TsvReader {
   }
 
   /** Decodes up to `max` complete buffered rows into `out`; returns how many were added. */
-  readRows(out: unknown[][], max: number = Number.POSITIVE_INFINITY): number {
+  readRows(out: unknown[], max: number = Number.POSITIVE_INFINITY, shape?: RowShape): number {
     let count = 0
     while (count < max) {
       const lineEnd = this.#nextLineEnd()
@@ -89,7 +89,8 @@ export class TsvReader {
         this.#headerLine(start, lineEnd)
         continue
       }
-      out.push(this.#decodeRow(start, lineEnd))
+      const row = this.#decodeRow(start, lineEnd)
+      out.push(shape ? shape(row) : row)
       count++
     }
     return count

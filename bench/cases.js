@@ -1,7 +1,9 @@
 /**
  * One benchmark measurement per process, so peak RSS belongs to that case alone.
- * Usage: node --conditions=tributary-source bench/cases.ts <case> <impl> '<json server>'
- * Prints one JSON line: { case, impl, ms, rows?, ops?, maxRssMb }.
+ * Plain JavaScript on the built packages (`npm run build`), as users run them: no
+ * TypeScript loader in the process to inflate its memory.
+ * Usage: node bench/cases.js <case> <impl> '<json server>'
+ * Prints one JSON line: { case, impl, ms, rows?, rowsPerSec?, maxRssMb } or { error }.
  */
 import { performance } from 'node:perf_hooks'
 import { createClient as createOfficialClient } from '@clickhouse/client'
@@ -10,17 +12,11 @@ import { ClickHouseDialect, createClient } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
 import { Pool } from 'undici'
 
-interface Server {
-  url: string
-  username: string
-  password: string
-}
-
-const [caseName, impl, serverJson] = process.argv.slice(2) as [string, string, string]
-const server = JSON.parse(serverJson) as Server
+const [caseName, impl, serverJson] = process.argv.slice(2)
+const server = JSON.parse(serverJson)
 const rowsArg = Number(process.env.BENCH_ROWS ?? 0)
 
-const STREAM_SQL = (rows: number) =>
+const STREAM_SQL = (rows) =>
   `SELECT number AS id, toString(number) AS name, number * 0.5 AS score FROM system.numbers LIMIT ${rows}`
 
 function ours() {
@@ -30,14 +26,14 @@ function official() {
   return createOfficialClient({ url: server.url, username: server.username, password: server.password })
 }
 
-async function timeLoop(iterations: number, run: () => Promise<unknown>): Promise<number> {
+async function timeLoop(iterations, run) {
   for (let i = 0; i < Math.min(200, iterations); i++) await run()
   const start = performance.now()
   for (let i = 0; i < iterations; i++) await run()
   return (performance.now() - start) / iterations
 }
 
-async function select1(): Promise<Record<string, number>> {
+async function select1() {
   const n = 2000
   if (impl === 'ours') {
     const c = ours()
@@ -70,7 +66,7 @@ async function select1(): Promise<Record<string, number>> {
     return { ms }
   }
   if (impl === 'founderpath') {
-    const db = new Kysely<any>({
+    const db = new Kysely({
       dialect: new FounderpathDialect({
         options: { url: server.url, username: server.username, password: server.password },
       }),
@@ -82,20 +78,14 @@ async function select1(): Promise<Record<string, number>> {
   throw new Error(`unknown impl ${impl}`)
 }
 
-async function stream(): Promise<Record<string, number>> {
+async function stream() {
   const rows = rowsArg || 2_000_000
   let count = 0
   let checksum = 0
   const start = performance.now()
   if (impl === 'ours') {
     const c = ours()
-    for await (const row of c.stream<{ id: bigint; name: string; score: number }>(
-      STREAM_SQL(rows),
-      undefined,
-      {
-        batchSize: 4096,
-      },
-    )) {
+    for await (const row of c.stream(STREAM_SQL(rows))) {
       count++
       checksum += row.score
     }
@@ -104,7 +94,7 @@ async function stream(): Promise<Record<string, number>> {
     const c = official()
     const rs = await c.query({ query: STREAM_SQL(rows), format: 'JSONEachRow' })
     for await (const batch of rs.stream()) {
-      for (const r of batch as { json(): { score: number } }[]) {
+      for (const r of batch) {
         count++
         checksum += r.json().score
       }
@@ -119,7 +109,7 @@ async function stream(): Promise<Record<string, number>> {
   return { ms, rows: count, rowsPerSec: (count / ms) * 1000 }
 }
 
-async function kysely1k(): Promise<Record<string, number>> {
+async function kysely1k() {
   const n = 1000
   const query = 'SELECT number AS id, toString(number) AS name FROM system.numbers LIMIT 1000'
   if (impl === 'client') {
@@ -129,7 +119,7 @@ async function kysely1k(): Promise<Record<string, number>> {
     return { ms }
   }
   if (impl === 'kysely') {
-    const db = new Kysely<any>({
+    const db = new Kysely({
       dialect: new ClickHouseDialect({
         url: server.url,
         username: server.username,
@@ -139,7 +129,7 @@ async function kysely1k(): Promise<Record<string, number>> {
     const ms = await timeLoop(n, () =>
       db
         .selectFrom(sql`system.numbers`.as('n'))
-        .select([sql<bigint>`number`.as('id'), sql<string>`toString(number)`.as('name')])
+        .select([sql`number`.as('id'), sql`toString(number)`.as('name')])
         .limit(1000)
         .execute(),
     )
@@ -149,7 +139,7 @@ async function kysely1k(): Promise<Record<string, number>> {
   throw new Error(`unknown impl ${impl}`)
 }
 
-async function insert(): Promise<Record<string, number>> {
+async function insert() {
   const rows = rowsArg || 1_000_000
   const table = `bench_insert_${impl}_${process.pid}`
   const admin = ours()
@@ -173,14 +163,14 @@ async function insert(): Promise<Record<string, number>> {
     throw new Error(`unknown impl ${impl}`)
   }
   const ms = performance.now() - start
-  const { rows: counted } = await admin.query<{ c: bigint }>(`SELECT count() AS c FROM ${table}`)
+  const { rows: counted } = await admin.query(`SELECT count() AS c FROM ${table}`)
   await admin.command(`DROP TABLE ${table}`)
   await admin.close()
-  if (counted[0]!.c !== BigInt(rows)) throw new Error(`inserted ${counted[0]!.c} of ${rows}`)
+  if (counted[0].c !== BigInt(rows)) throw new Error(`inserted ${counted[0].c} of ${rows}`)
   return { ms, rows, rowsPerSec: (rows / ms) * 1000 }
 }
 
-const cases: Record<string, () => Promise<Record<string, number>>> = { select1, stream, kysely1k, insert }
+const cases = { select1, stream, kysely1k, insert }
 const run = cases[caseName]
 if (!run) throw new Error(`unknown case ${caseName}`)
 try {
@@ -188,7 +178,5 @@ try {
   const maxRssMb = process.resourceUsage().maxRSS / 1024
   console.log(JSON.stringify({ case: caseName, impl, ...result, maxRssMb }))
 } catch (error) {
-  console.log(
-    JSON.stringify({ case: caseName, impl, error: String((error as Error).message ?? error).slice(0, 300) }),
-  )
+  console.log(JSON.stringify({ case: caseName, impl, error: String(error?.message ?? error).slice(0, 300) }))
 }
