@@ -41,45 +41,47 @@ forEachBackend((ctx) => {
     assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
   })
 
-  test("Kysely's 'cancel query' strategy kills the query by id", async () => {
-    const db = new Kysely<any>({ dialect: new ClickHouseDialect(ctx().config()) })
-    try {
-      const controller = new AbortController()
-      const started = Date.now()
-      const pending =
-        sql`SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100`.execute(
+  for (const strategy of ['cancel query', 'kill session'] as const) {
+    test(`Kysely's '${strategy}' strategy stops the query on the server`, async () => {
+      const db = new Kysely<any>({ dialect: new ClickHouseDialect(ctx().config()) })
+      try {
+        const controller = new AbortController()
+        const started = Date.now()
+        const pending =
+          sql`SELECT count() FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100`.execute(
+            db,
+            {
+              signal: controller.signal,
+              inflightQueryAbortStrategy: strategy,
+            } as never,
+          )
+        await sleep(300)
+        controller.abort()
+        await assert.rejects(pending, (e: unknown) => e instanceof Error)
+        assert.ok(Date.now() - started < 60_000)
+        const { rows } = await sql<{
+          c: bigint
+        }>`SELECT count() AS c FROM system.processes WHERE query LIKE '%sleepEachRow(0.001)%' AND query NOT LIKE '%system.processes%'`.execute(
           db,
-          {
-            signal: controller.signal,
-            inflightQueryAbortStrategy: 'cancel query',
-          } as never,
         )
-      await sleep(300)
-      controller.abort()
-      await assert.rejects(pending, (e: unknown) => e instanceof Error)
-      assert.ok(Date.now() - started < 60_000)
-      const { rows } = await sql<{
-        c: bigint
-      }>`SELECT count() AS c FROM system.processes WHERE query LIKE '%sleepEachRow(0.001)%' AND query NOT LIKE '%system.processes%'`.execute(
-        db,
-      )
-      if (ctx().name !== 'chdb-embedded') {
-        for (let i = 0; i < 100 && rows[0]!.c !== 0n; i++) {
-          await sleep(50)
-          rows[0] = (
-            await sql<{
-              c: bigint
-            }>`SELECT count() AS c FROM system.processes WHERE query LIKE '%sleepEachRow(0.001)%' AND query NOT LIKE '%system.processes%'`.execute(
-              db,
-            )
-          ).rows[0]!
+        if (ctx().name !== 'chdb-embedded') {
+          for (let i = 0; i < 100 && rows[0]!.c !== 0n; i++) {
+            await sleep(50)
+            rows[0] = (
+              await sql<{
+                c: bigint
+              }>`SELECT count() AS c FROM system.processes WHERE query LIKE '%sleepEachRow(0.001)%' AND query NOT LIKE '%system.processes%'`.execute(
+                db,
+              )
+            ).rows[0]!
+          }
+          assert.equal(rows[0]!.c, 0n)
         }
-        assert.equal(rows[0]!.c, 0n)
+      } finally {
+        await db.destroy()
       }
-    } finally {
-      await db.destroy()
-    }
-  })
+    })
+  }
 
   test('a request timeout is a typed error and the client keeps working', async () => {
     const { client } = ctx()

@@ -47,6 +47,11 @@ export interface SqlConnection {
   stream<R = Record<string, unknown>>(statement: SqlStatement, options: SqlStreamOptions): AsyncIterable<R[]>
   /** Stops a running query on the server (not only locally). */
   cancel(queryId: string): Promise<void>
+  /**
+   * Ends the whole server-side session or job behind this connection, where the
+   * database has one; without it, Kysely's 'kill session' cancels the query in flight.
+   */
+  terminate?(): Promise<void>
   release(): Promise<void>
 }
 

@@ -71,4 +71,16 @@ export class SqlDatabaseConnection implements DatabaseConnection {
       await target.cancel(queryId)
     })
   }
+
+  /**
+   * Kysely 0.29 `inflightQueryAbortStrategy: 'kill session'`: ends the server-side
+   * session where the database has one, else stops the query in flight.
+   */
+  async killSession(controlConnectionProvider: ControlConnectionProvider): Promise<void> {
+    if (this.sqlConnection.terminate) {
+      await this.sqlConnection.terminate()
+      return
+    }
+    await this.cancelQuery(controlConnectionProvider)
+  }
 }
