@@ -1,0 +1,41 @@
+/** Every runnable example runs to completion on embedded ClickHouse and prints what it promises. */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+async function example(file: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=tributary-source', `examples/${file}`, ...args],
+    {
+      cwd: root,
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    },
+  )
+  return stdout
+}
+
+test('the demo runs a migration, an insert, Kysely and Drizzle queries and a streamed aggregate', async () => {
+  const out = await example('demo.ts')
+  assert.match(out, /2026_01_cities: Success/)
+  assert.match(out, /Drizzle count: 100000/)
+  assert.match(out, /1667 hours streamed/)
+  assert.match(out, /max id 9007199254840992 \(bigint\)/)
+})
+
+test('stream-to-csv writes every row', async () => {
+  const out = await example('stream-to-csv.ts', '50000')
+  assert.match(out, /wrote 50000 rows/)
+})
+
+test('drizzle-events joins, updates and iterates', async () => {
+  const out = await example('drizzle-events.ts')
+  assert.match(out, /Grace Hopper/)
+  assert.match(out, /iterated 50000 events, 5000 purchases/)
+})
