@@ -1,5 +1,5 @@
 import { ConfigurationError, type SqlConnection, type SqlResult, type SqlStatement } from '@tributary/core'
-import type { ClickHouseClient, QueryOptions } from './client.ts'
+import type { ClickHouseClient, InsertOptions, QueryOptions } from './client.ts'
 import type { QueryParams } from './statement.ts'
 
 /**
@@ -45,6 +45,10 @@ export class ClickHouseSession implements SqlConnection {
 
   command(sql: string, params?: QueryParams, options: QueryOptions = {}) {
     return this.#exclusive(() => this.client.command(sql, params, { ...options, sessionId: this.sessionId }))
+  }
+
+  insert(options: Omit<InsertOptions, 'sessionId'>) {
+    return this.#exclusive(() => this.client.insert({ ...options, sessionId: this.sessionId }))
   }
 
   cancel(queryId: string): Promise<void> {

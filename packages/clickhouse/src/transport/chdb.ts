@@ -301,10 +301,16 @@ export class ChdbTransport implements ClickHouseTransport {
     settings: Record<string, SettingValue>,
     database: string | undefined,
   ): Promise<void> {
-    const statements: string[] = []
+    const run = (statement: string) => connection.session.queryAsync(statement, { format: 'TabSeparated' })
     if (database !== undefined && connection.database !== database) {
-      statements.push(`USE ${quoteIdentifier(database)}`)
+      await run(`USE ${quoteIdentifier(database)}`)
       connection.database = database
+    }
+    // `applied` changes only after a SET succeeded, so a refused setting leaves the connection as it was.
+    for (const name of [...connection.applied.keys()]) {
+      if (name in settings) continue
+      await run(`SET ${name} = DEFAULT`)
+      connection.applied.delete(name)
     }
     for (const [name, value] of Object.entries(settings)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -312,17 +318,9 @@ export class ChdbTransport implements ClickHouseTransport {
       }
       const text = typeof value === 'boolean' ? (value ? '1' : '0') : String(value)
       if (connection.applied.get(name) === text) continue
-      statements.push(`SET ${name} = ${formatLiteral(text, { kind: 'String' })}`)
+      await run(`SET ${name} = ${formatLiteral(text, { kind: 'String' })}`)
       connection.applied.set(name, text)
     }
-    for (const name of connection.applied.keys()) {
-      if (!(name in settings)) {
-        statements.push(`SET ${name} = DEFAULT`)
-        connection.applied.delete(name)
-      }
-    }
-    for (const statement of statements)
-      await connection.session.queryAsync(statement, { format: 'TabSeparated' })
   }
 
   #load(): Promise<ChdbModule> {
