@@ -13,8 +13,8 @@ export interface TableColumn {
   type: ClickHouseType
 }
 
-/** Encoded rows are sent in chunks of about this size: large enough to be cheap, small enough to bound memory. */
-const CHUNK_BYTES = 256 * 1024
+/** Encoded rows are sent in chunks of about this size; 64 KiB measured faster and leaner than 256 KiB. */
+const CHUNK_BYTES = 64 * 1024
 
 /**
  * The columns an insert writes, with their types (from `DESCRIBE TABLE`,
