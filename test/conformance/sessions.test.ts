@@ -54,11 +54,14 @@ forEachBackend((ctx) => {
   test('an unknown setting is a ServerError naming it; the client keeps working', async () => {
     const client = createClient(ctx().config())
     try {
-      await assert.rejects(
-        client.query('SELECT 1', undefined, { settings: { no_such_setting_xyz: 1 } }),
-        (e: unknown) => /no_such_setting_xyz/.test(String((e as Error).message)),
-      )
-      assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+      // Twice: a refused setting must not stick to a pooled connection.
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(
+          client.query('SELECT 1', undefined, { settings: { no_such_setting_xyz: 1 } }),
+          (e: unknown) => e instanceof ServerError && /no_such_setting_xyz/.test(e.message),
+        )
+        assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+      }
     } finally {
       await client.close()
     }

@@ -47,13 +47,18 @@ export function decodeBatches<R>(
   let columns: ColumnInfo[] | undefined
   let toObject: ((row: unknown[]) => R) | undefined
 
-  const readColumns = (): ColumnInfo[] | undefined =>
-    (columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type })))
+  const readColumns = (): ColumnInfo[] | undefined => {
+    columns ??= reader.columns?.map((c) => ({ name: c.name, type: c.type }))
+    return columns
+  }
   // Rows become objects as they are decoded (the header is known by then), not in a second pass.
   const rowShape: RowShape | undefined =
     rowMode === 'array'
       ? undefined
-      : (values) => (toObject ??= objectBuilder<R>(readColumns()!.map((c) => c.name)))(values)
+      : (values) => {
+          toObject ??= objectBuilder<R>(readColumns()!.map((c) => c.name))
+          return toObject(values)
+        }
 
   async function* batches(): AsyncGenerator<R[], void, undefined> {
     let pending: unknown[] = []
