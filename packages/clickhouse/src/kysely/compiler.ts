@@ -15,6 +15,7 @@ import {
 import { parseType } from '../formats/type-parser.ts'
 import { inferType } from '../params/infer.ts'
 import { formatLiteral } from '../params/literal.ts'
+import { quoteIdentifier } from '../statement.ts'
 
 /** The largest row count ClickHouse accepts; `LIMIT offset, ALL_ROWS` expresses an OFFSET without a LIMIT. */
 const ALL_ROWS = '18446744073709551615'
@@ -63,7 +64,7 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
   }
 
   protected override sanitizeIdentifier(identifier: string): string {
-    return identifier.replace(/\\/g, '\\\\').replace(/`/g, '\\`')
+    return quoteIdentifier(identifier).slice(1, -1)
   }
 
   protected override appendValue(value: unknown): void {
@@ -256,7 +257,7 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
   }
 
   #quote(identifier: string): string {
-    return `\`${this.sanitizeIdentifier(identifier)}\``
+    return quoteIdentifier(identifier)
   }
 
   /** Compiles a node to text without touching this compiler's output or parameters. */

@@ -13,6 +13,7 @@ import { toChdbParam } from '../params/text.ts'
 import { versionAtLeast } from '../server-version.ts'
 import { firstKeyword, quoteIdentifier } from '../statement.ts'
 import { type ChunkJoiner, chunkJoinerFor } from './chdb-chunks.ts'
+import { parseClickHouseErrorText } from './error-text.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -422,16 +423,15 @@ function cancelled(queryId: string, reason: unknown, cause?: unknown): DatabaseE
   })
 }
 
-const CODE = /Code:\s*(\d+)[.,]/
-
 /** Turns a chDB error into the shared hierarchy, keeping the engine's code and text. */
 function translate(error: unknown, queryId: string): DatabaseError {
   if (error instanceof DatabaseError) return error
   const e = error as { message?: string; clickhouseCode?: number; code?: string }
   const message = String(e?.message ?? error)
-  const code = e?.clickhouseCode ?? CODE.exec(message)?.[1]
+  const parsed = parseClickHouseErrorText(message)
+  const code = e?.clickhouseCode ?? parsed.code
   if (code !== undefined) {
-    return new ServerError(message.trim(), {
+    return new ServerError(parsed.message, {
       system: 'clickhouse',
       code: String(code),
       queryId,
