@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: Tributary against @clickhouse/client and @founderpath/kysely-clickhouse,
  * in one run, on the same servers (Debian's ClickHouse 18.16, and the chDB-backed modern
- * HTTP endpoint from test/servers). Every measurement runs in its own process so its peak
+ * HTTP endpoint from packages/clickhouse/test/servers). Every measurement runs in its own process so its peak
  * RSS is its own. Prints a Markdown report; docs/performance.md records one.
  */
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startChdbHttpServer } from '../test/servers/chdb-http-server.ts'
-import { startClickHouseServer } from '../test/servers/clickhouse-server.ts'
+import { startChdbHttpServer } from '../packages/clickhouse/test/servers/chdb-http-server.ts'
+import { startClickHouseServer } from '../packages/clickhouse/test/servers/clickhouse-server.ts'
 
 interface Result {
   case: string

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClickHouseDialect, DatabaseError, QueryCancelledError } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
-import { forEachBackend } from './backends.ts'
+import { forEachBackend } from '../../packages/clickhouse/test/backends.ts'
 
 /** Polls until no query with this id runs on the server. */
 async function waitUntilGone(

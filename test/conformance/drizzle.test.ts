@@ -37,7 +37,7 @@ import {
   relations,
   sql,
 } from 'drizzle-orm'
-import { forEachBackend, uniqueTable } from './backends.ts'
+import { forEachBackend, uniqueTable } from '../../packages/clickhouse/test/backends.ts'
 
 function schemaFor() {
   const users = chTable(uniqueTable('dz_users'), {

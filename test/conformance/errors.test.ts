@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ClickHouseDialect, createClient, ParameterError, ServerError } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
-import { forEachBackend } from './backends.ts'
+import { forEachBackend } from '../../packages/clickhouse/test/backends.ts'
 
 forEachBackend((ctx) => {
   test('malformed SQL gives a ServerError with the ClickHouse code and the client keeps working', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ClickHouseDialect, NotSupportedError } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
-import { forEachBackend, uniqueTable } from './backends.ts'
+import { forEachBackend, uniqueTable } from '../../packages/clickhouse/test/backends.ts'
 
 forEachBackend((ctx) => {
   test('create, insert, select with join, update, delete through Kysely', async () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { ClickHouseDialect } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
-import { forEachBackend, uniqueTable } from './backends.ts'
+import { forEachBackend, uniqueTable } from '../../packages/clickhouse/test/backends.ts'
 
 function migrations(table: string, log: string[]): Record<string, Migration> {
   return {

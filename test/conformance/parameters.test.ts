@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createClient, typed } from '@tributary/clickhouse'
-import { generateParameterCases } from '../fuzz/parameter-values.ts'
-import { forEachBackend } from './backends.ts'
+import { forEachBackend } from '../../packages/clickhouse/test/backends.ts'
+import { generateParameterCases } from '../../packages/clickhouse/test/fuzz/parameter-values.ts'
 
 const CASES = 2000
 const PER_QUERY = 40

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ClickHouseDialect, ConfigurationError, createClient, ServerError } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
-import { forEachBackend } from './backends.ts'
+import { forEachBackend } from '../../packages/clickhouse/test/backends.ts'
 
 forEachBackend((ctx) => {
   test('a session keeps temporary tables and settings, and refuses a second concurrent query', async () => {

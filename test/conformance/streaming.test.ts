@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ClickHouseDialect } from '@tributary/clickhouse'
 import { Kysely, sql } from 'kysely'
-import { forEachBackend } from './backends.ts'
+import { forEachBackend } from '../../packages/clickhouse/test/backends.ts'
 
 forEachBackend((ctx) => {
   test('client.stream yields every row once, in order, as objects or arrays', async () => {

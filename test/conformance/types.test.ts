@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type ClickHouseClient, ClickHouseDialect, createClient } from '@tributary/clickhouse'
 import { Kysely } from 'kysely'
-import { type BackendContext, forEachBackend, uniqueTable } from './backends.ts'
+import { type BackendContext, forEachBackend, uniqueTable } from '../../packages/clickhouse/test/backends.ts'
 
 /**
  * The type mapping of docs/clickhouse-types.md end to end: JS values written

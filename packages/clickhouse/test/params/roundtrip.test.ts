@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { query, queryBind } from 'chdb'
-import { generateParameterCases, type ParameterCase } from '../../../../test/fuzz/parameter-values.ts'
 import { parseType } from '../../src/formats/type-parser.ts'
 import { substitutePlaceholders } from '../../src/params/placeholders.ts'
 import { formatParamText, toChdbParam } from '../../src/params/text.ts'
+import { generateParameterCases, type ParameterCase } from '../fuzz/parameter-values.ts'
 
 // Every case selects the value next to a constant column: the output must be
 // exactly one row of two fields, so a value that changed the statement shows.

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { ParameterError } from '@tributary/core'
 import { Session } from 'chdb'
-import { generateParameterCases } from '../../../../test/fuzz/parameter-values.ts'
 import { formatTsvRow, TSV_INSERT_SETTINGS } from '../../src/formats/tsv-writer.ts'
 import { parseType } from '../../src/formats/type-parser.ts'
+import { generateParameterCases } from '../fuzz/parameter-values.ts'
 
 let dir: string
 let session: Session

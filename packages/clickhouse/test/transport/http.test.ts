@@ -37,7 +37,7 @@ interface RunningServer {
 }
 
 const SERVER_BINARY = '/usr/sbin/clickhouse-server'
-const SHARED_LAUNCHER = new URL('../../../../test/servers/clickhouse-server.ts', import.meta.url)
+const SHARED_LAUNCHER = new URL('../servers/clickhouse-server.ts', import.meta.url)
 
 async function freePort(): Promise<number> {
   const server = net.createServer()

@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { exited, waitForExit } from '../../../../test/support/child-exit.ts'
+import { onProcessExit } from '../../../../test/support/exit-guard.ts'
 import { CHDB_HTTP_BEARER_TOKEN, CHDB_HTTP_TEST_PASSWORD, CHDB_HTTP_TEST_USER } from './chdb-http/auth.ts'
-import { exited, waitForExit } from './child-exit.ts'
-import { onProcessExit } from './exit-guard.ts'
 
 export { CHDB_HTTP_BEARER_TOKEN, CHDB_HTTP_TEST_PASSWORD, CHDB_HTTP_TEST_USER }
 
@@ -33,7 +33,7 @@ export interface ChdbHttpServerOptions {
 
 const MAIN = fileURLToPath(new URL('./chdb-http/main.ts', import.meta.url))
 
-/** Forks test/servers/chdb-http/main.ts with this Node and its --conditions, waits for its port. */
+/** Forks packages/clickhouse/test/servers/chdb-http/main.ts with this Node and its --conditions, waits for its port. */
 export async function startChdbHttpServer(options: ChdbHttpServerOptions = {}): Promise<ChdbHttpServer> {
   const execArgv = process.execArgv.filter(
     (arg) => arg.startsWith('--conditions') || arg === '-C' || arg.startsWith('--experimental'),

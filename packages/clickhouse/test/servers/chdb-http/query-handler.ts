@@ -4,7 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { type ChdbQueryStream, Session } from 'chdb'
-import { chunkJoinerFor } from '../../../packages/clickhouse/src/transport/chdb-chunks.ts'
+import { chunkJoinerFor } from '../../../src/transport/chdb-chunks.ts'
 import { authenticate } from './auth.ts'
 import type { QueryRegistry, RunningQuery } from './query-registry.ts'
 import { decodedBody, type QueryInput, readQueryInput } from './request-body.ts'

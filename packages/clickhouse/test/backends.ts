@@ -37,7 +37,7 @@ const BACKENDS: Backend[] = [
   {
     name: 'clickhouse-18.16',
     async start() {
-      const { startClickHouseServer } = await import('../servers/clickhouse-server.ts')
+      const { startClickHouseServer } = await import('./servers/clickhouse-server.ts')
       const server = await startClickHouseServer()
       return {
         config: () => ({ url: server.url, username: server.username, password: server.password }),
@@ -60,7 +60,7 @@ const BACKENDS: Backend[] = [
   {
     name: 'chdb-http',
     async start() {
-      const { startChdbHttpServer } = await import('../servers/chdb-http-server.ts')
+      const { startChdbHttpServer } = await import('./servers/chdb-http-server.ts')
       const server = await startChdbHttpServer()
       return {
         config: () => ({ url: server.url, username: server.username, password: server.password }),

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { exited, waitForExit } from './child-exit.ts'
-import { armDeathSentinel, onProcessExit } from './exit-guard.ts'
-import { findFreePort } from './free-port.ts'
+import { exited, waitForExit } from '../../../../test/support/child-exit.ts'
+import { armDeathSentinel, onProcessExit } from '../../../../test/support/exit-guard.ts'
+import { findFreePort } from '../../../../test/support/free-port.ts'
 
 /** A Debian clickhouse-server (18.16) run from a private temp dir on loopback. */
 export interface ClickHouseServer {
