@@ -4,8 +4,6 @@
  * branch on `instanceof` instead of parsing messages.
  */
 
-export type DatabaseSystem = 'clickhouse' | 'athena' | 'mapepire'
-
 export interface DatabaseErrorOptions {
   /** The database's own error code (e.g. ClickHouse `60`, Athena `TooManyRequestsException`). */
   code?: string | undefined
@@ -13,16 +11,33 @@ export interface DatabaseErrorOptions {
   sqlState?: string | undefined
   /** The id of the query that failed, when one was assigned. */
   queryId?: string | undefined
-  system?: DatabaseSystem | undefined
+  /** The database package that raised it (`clickhouse`, `athena`, `mapepire`, …). */
+  system?: string | undefined
   cause?: unknown
 }
+
+/**
+ * Brand read by `instanceof`: two copies of this package (a dialect that bundles
+ * its own, source and build side by side) still recognise each other's errors.
+ */
+const KINDS = Symbol.for('@tributary/core:error-kinds')
 
 export class DatabaseError extends Error {
   override name = 'DatabaseError'
   readonly code: string | undefined
   readonly sqlState: string | undefined
   readonly queryId: string | undefined
-  readonly system: DatabaseSystem | undefined
+  readonly system: string | undefined
+
+  // `this` is the class `instanceof` was asked about (a subclass too), which is the point here.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false
+    const kinds = (value as { [KINDS]?: unknown })[KINDS]
+    // biome-ignore lint/complexity/noThisInStatic: the subclass being tested
+    if (Array.isArray(kinds)) return kinds.includes(this.name)
+    // biome-ignore lint/complexity/noThisInStatic: the subclass being tested
+    return Function.prototype[Symbol.hasInstance].call(this, value)
+  }
 
   constructor(message: string, options: DatabaseErrorOptions = {}) {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause })
@@ -30,6 +45,11 @@ export class DatabaseError extends Error {
     this.sqlState = options.sqlState
     this.queryId = options.queryId
     this.system = options.system
+    const kinds: string[] = []
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      kinds.push((c as { name: string }).name)
+    }
+    Object.defineProperty(this, KINDS, { value: kinds })
   }
 }
 

@@ -26,7 +26,7 @@ import type {
 } from 'drizzle-orm/pg-core'
 import { type PgColumn, PgDialect, type PgDialectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder, QueryTypingsValue, QueryWithTypings } from 'drizzle-orm/sql/sql'
-import { type DatabaseSystem, NotSupportedError } from '../errors.ts'
+import { NotSupportedError } from '../errors.ts'
 import { dialectInternals, tableMeta } from './internals.ts'
 
 export type { PgDialectConfig as BridgeDialectConfig }
@@ -80,7 +80,7 @@ export abstract class BridgeDialect extends PgDialect {
   static override readonly [entityKind]: string = 'TributaryBridgeDialect'
 
   /** The database, for error messages and `DatabaseError.system`. */
-  abstract readonly system: DatabaseSystem
+  abstract readonly system: string
 
   /** Human-readable database name used in error messages. */
   abstract readonly databaseName: string

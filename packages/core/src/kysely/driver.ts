@@ -1,6 +1,6 @@
 import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely'
 import type { SqlClient, SqlConnection } from '../contract.ts'
-import { ConfigurationError, type DatabaseSystem, NotSupportedError } from '../errors.ts'
+import { ConfigurationError, NotSupportedError } from '../errors.ts'
 import { SqlDatabaseConnection } from './connection.ts'
 
 /** Transaction statements for databases that have them; absent means "no transactions". */
@@ -11,7 +11,7 @@ export interface TransactionHooks {
 }
 
 export interface SqlDriverConfig {
-  system: DatabaseSystem
+  system: string
   /** Creates (or returns) the client on `init`. */
   client: () => SqlClient | Promise<SqlClient>
   /** Close the client on `destroy` (false when the user passed their own client). */
