@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import {
+  type AcquireOptions,
+  type Capabilities,
   type ColumnInfo,
   ConfigurationError,
   flatten,
+  log,
   onAbort,
   type RowMode,
   type SqlClient,
   type SqlConnection,
   type SqlResult,
   type SqlStatement,
+  versionAtLeast,
 } from '@tributary/core'
 import type { ClickHouseClientConfig } from './config.ts'
 import { TSV_INSERT_SETTINGS } from './formats/tsv-writer.ts'
@@ -22,15 +26,9 @@ import {
 } from './insert.ts'
 import { mutationSettings, waitForMutations } from './mutations.ts'
 import { decodeBatches, type ResultFormat } from './result-stream.ts'
-import { versionAtLeast } from './server-version.ts'
 import { ClickHouseSession } from './session.ts'
-import {
-  firstKeyword,
-  type PreparedStatement,
-  prepareStatement,
-  type QueryParams,
-  returnsRows,
-} from './statement.ts'
+import { type PreparedStatement, prepareStatement, type QueryParams } from './statement.ts'
+import { classifyStatement } from './statement-kind.ts'
 import { createHttpTransport } from './transport/http.ts'
 import type {
   ClickHouseProgress,
@@ -39,8 +37,6 @@ import type {
   ServerInfo,
   SettingValue,
 } from './transport/transport.ts'
-
-const QUERY_KEYWORDS = new Set(['SELECT', 'WITH'])
 
 export interface QueryOptions {
   queryId?: string | undefined
@@ -85,6 +81,9 @@ export interface InsertResult {
 
 /** A ClickHouse client: queries, streams, inserts and commands over one transport. */
 export class ClickHouseClient implements SqlClient {
+  readonly system = 'clickhouse'
+  readonly displayName = 'ClickHouse'
+  readonly capabilities: Capabilities
   readonly transport: ClickHouseTransport
   readonly #config: ClickHouseClientConfig
   readonly #decode: DecodeOptions
@@ -115,6 +114,14 @@ export class ClickHouseClient implements SqlClient {
         compression: config.compression,
         logger: config.logger,
       })
+    this.capabilities = {
+      transactions: false,
+      savepoints: false,
+      returning: false,
+      serverSideCancel: true,
+      sessions: this.transport.kind === 'http',
+      transactionalDdl: false,
+    }
   }
 
   /** Version and capabilities, asked once. */
@@ -234,12 +241,7 @@ export class ClickHouseClient implements SqlClient {
     return { queryId: response.queryId, writtenRows: summary?.writtenRows }
   }
 
-  /** Stops a running query on the server. */
-  async kill(queryId: string): Promise<void> {
-    await this.transport.kill(queryId)
-  }
-
-  async acquire(options?: { exclusive?: boolean }): Promise<SqlConnection> {
+  async acquire(options?: AcquireOptions): Promise<SqlConnection> {
     this.#assertOpen()
     const session = options?.exclusive || this.#config.sessions ? randomUUID() : undefined
     return new ClickHouseSession(this, session)
@@ -259,13 +261,10 @@ export class ClickHouseClient implements SqlClient {
 
   /** `SqlClient` execution for the bridges: rows or an affected-row count. */
   async executeStatement<R>(statement: SqlStatement, sessionId: string | undefined): Promise<SqlResult<R>> {
-    const options = {
-      queryId: statement.queryId,
-      signal: statement.signal,
-      rowMode: statement.rowMode,
-      sessionId,
-    }
-    if (!returnsRows(statement.sql)) {
+    const queryId = randomUUID()
+    statement.onQueryId?.(queryId)
+    const options = { queryId, signal: statement.signal, rowMode: statement.rowMode, sessionId }
+    if (!classifyStatement(statement.sql).returnsRows) {
       const result = await this.command(statement.sql, statement.params, options)
       return {
         rows: [],
@@ -291,7 +290,7 @@ export class ClickHouseClient implements SqlClient {
       ? 'RowBinaryWithNamesAndTypes'
       : 'TSVWithNamesAndTypes'
     let columns: ColumnInfo[] | undefined
-    if (format === 'TSVWithNamesAndTypes' && large && QUERY_KEYWORDS.has(firstKeyword(prepared.sql))) {
+    if (format === 'TSVWithNamesAndTypes' && large && classifyStatement(prepared.sql).query) {
       // Old servers have no binary format with a header; for a stream, one DESCRIBE round trip
       // buys plain RowBinary, which decodes several times faster than typed text.
       // A statement DESCRIBE cannot wrap (or a bad one) takes the text path, which reports the real error.
@@ -372,7 +371,7 @@ export class ClickHouseClient implements SqlClient {
 
   #killInBackground(queryId: string): void {
     this.transport.kill(queryId).catch((error: unknown) => {
-      this.#config.logger?.warn?.('could not kill an abandoned query', { queryId, error: String(error) })
+      log(this.#config.logger, 'warn', 'could not kill an abandoned query', { queryId, error: String(error) })
     })
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { ConfigurationError, type SqlConnection, type SqlResult, type SqlStatement } from '@tributary/core'
 import type { ClickHouseClient, InsertOptions, QueryOptions } from './client.ts'
 import type { QueryParams } from './statement.ts'
@@ -27,8 +28,10 @@ export class ClickHouseSession implements SqlConnection {
   ): AsyncGenerator<R[], void, undefined> {
     this.#enter()
     try {
+      const queryId = randomUUID()
+      statement.onQueryId?.(queryId)
       yield* this.client.streamBatches<R>(statement.sql, statement.params, {
-        queryId: statement.queryId,
+        queryId,
         signal: statement.signal,
         rowMode: statement.rowMode,
         batchSize: options.batchSize,
@@ -49,10 +52,6 @@ export class ClickHouseSession implements SqlConnection {
 
   insert(options: Omit<InsertOptions, 'sessionId'>) {
     return this.#exclusive(() => this.client.insert({ ...options, sessionId: this.sessionId }))
-  }
-
-  cancel(queryId: string): Promise<void> {
-    return this.client.kill(queryId)
   }
 
   async release(): Promise<void> {}

@@ -112,46 +112,6 @@ function paramsByName(params: QueryParams): Record<string, unknown> {
   return named
 }
 
-/** Whether a statement's first keyword says it returns rows. Comments and parentheses are skipped. */
-export function returnsRows(sql: string): boolean {
-  const keyword = firstKeyword(sql)
-  return ROW_KEYWORDS.has(keyword)
-}
-
-const ROW_KEYWORDS = new Set([
-  'SELECT',
-  'WITH',
-  'SHOW',
-  'DESCRIBE',
-  'DESC',
-  'EXISTS',
-  'EXPLAIN',
-  'VALUES',
-  'TABLE',
-])
-
-export function firstKeyword(sql: string): string {
-  let i = 0
-  const n = sql.length
-  while (i < n) {
-    const c = sql[i]!
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '(') {
-      i++
-    } else if (c === '-' && sql[i + 1] === '-') {
-      while (i < n && sql[i] !== '\n') i++
-    } else if (c === '#') {
-      while (i < n && sql[i] !== '\n') i++
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2)
-      i = end === -1 ? n : end + 2
-    } else {
-      break
-    }
-  }
-  const match = /^[A-Za-z]+/.exec(sql.slice(i, i + 16))
-  return match ? match[0].toUpperCase() : ''
-}
-
 /** Backquotes an identifier (`db.table` is quoted part by part). */
 export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``

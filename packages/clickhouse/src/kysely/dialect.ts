@@ -23,9 +23,9 @@ export class ClickHouseDialect implements Dialect {
   createDriver(): Driver {
     const { client, migrationLock: _lock, ...clientConfig } = this.#config
     return new SqlDriver({
-      system: 'clickhouse',
       client: () => client ?? createClient(clientConfig),
       ownsClient: client === undefined,
+      logger: clientConfig.logger,
     })
   }
 

@@ -7,11 +7,12 @@ import {
   QueryCancelledError,
   ServerError,
   TimeoutError,
+  versionAtLeast,
 } from '@tributary/core'
 import { formatLiteral } from '../params/literal.ts'
 import { toChdbParam } from '../params/text.ts'
-import { versionAtLeast } from '../server-version.ts'
-import { firstKeyword, quoteIdentifier } from '../statement.ts'
+import { quoteIdentifier } from '../statement.ts'
+import { classifyStatement } from '../statement-kind.ts'
 import { type ChunkJoiner, chunkJoinerFor } from './chdb-chunks.ts'
 import { parseClickHouseErrorText } from './error-text.ts'
 import type {
@@ -75,8 +76,6 @@ interface EngineConnection {
 }
 
 /** Embedded ClickHouse (chDB) behind the same transport contract as HTTP. */
-const STREAMABLE = new Set(['SELECT', 'WITH'])
-
 export class ChdbTransport implements ClickHouseTransport {
   readonly kind = 'embedded' as const
   readonly #options: ChdbTransportOptions
@@ -141,7 +140,7 @@ export class ChdbTransport implements ClickHouseTransport {
       }
       // The engine streams only queries (SELECT, WITH); everything else runs whole.
       const joiner = request.format === undefined ? undefined : chunkJoinerFor(request.format)
-      if (joiner === undefined || !STREAMABLE.has(firstKeyword(request.sql))) {
+      if (joiner === undefined || !classifyStatement(request.sql).query) {
         return await this.#execute(connection, request, release)
       }
       return this.#stream(connection, request, release, joiner)

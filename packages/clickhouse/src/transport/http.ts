@@ -13,9 +13,11 @@ import {
   DatabaseError as DatabaseErrorClass,
   ParameterError,
   QueryCancelledError,
+  versionAtLeast,
 } from '@tributary/core'
 import { type Dispatcher, Pool } from 'undici'
 import { quoteLiteral } from '../params/literal.ts'
+import { classifyStatement } from '../statement-kind.ts'
 import { StreamExceptionScanner } from './exception-scanner.ts'
 import {
   type ErrorContext,
@@ -24,7 +26,7 @@ import {
   errorFromStream,
   type FailureReason,
 } from './http-errors.ts'
-import { isReadOnlyStatement, isStaleSocketError, keepAliveOptions } from './keep-alive.ts'
+import { isStaleSocketError, keepAliveOptions } from './keep-alive.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -259,8 +261,8 @@ class HttpTransport implements ClickHouseTransport {
     return {
       version,
       timezone,
-      supportsQueryParameters: versionAtLeast(version, [19, 15]),
-      supportsRowBinaryWithNamesAndTypes: versionAtLeast(version, [19, 3, 3]),
+      supportsQueryParameters: versionAtLeast(version, 19, 15),
+      supportsRowBinaryWithNamesAndTypes: versionAtLeast(version, 19, 3, 3),
     }
   }
 
@@ -285,7 +287,8 @@ class HttpTransport implements ClickHouseTransport {
     if (responseCompression) headers['accept-encoding'] = responseCompression
     const streamed = request.body !== undefined && !(request.body instanceof Uint8Array)
     const replayable =
-      !streamed && (request.idempotent ?? (request.body === undefined && isReadOnlyStatement(request.sql)))
+      !streamed &&
+      (request.idempotent ?? (request.body === undefined && classifyStatement(request.sql).readOnly))
     const timeoutMs = request.timeoutMs ?? config.requestTimeoutMs ?? 300_000
     const deadline = new RequestDeadline(timeoutMs, request.signal, () =>
       this.#killInBackground(request.queryId),
@@ -489,16 +492,6 @@ async function* asBuffers(
     onError(error)
     throw error
   }
-}
-
-function versionAtLeast(version: string, minimum: readonly number[]): boolean {
-  const parts = version.split('.').map((part) => Number.parseInt(part, 10))
-  for (let i = 0; i < minimum.length; i++) {
-    const part = parts[i] ?? 0
-    if (Number.isNaN(part)) return false
-    if (part !== minimum[i]) return part > (minimum[i] as number)
-  }
-  return true
 }
 
 /** Reads at most `limit` decompressed bytes of an (error) body as text, then drops the rest. */

@@ -44,11 +44,3 @@ export function isStaleSocketError(error: unknown): boolean {
   }
   return false
 }
-
-const READ_ONLY_START =
-  /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*(?:SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/i
-
-/** A statement that reads only, judged by its first keyword (used when the caller did not say). */
-export function isReadOnlyStatement(sql: string): boolean {
-  return READ_ONLY_START.test(sql)
-}

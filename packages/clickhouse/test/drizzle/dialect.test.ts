@@ -158,7 +158,7 @@ describe('ClickHouse SQL from Drizzle', () => {
     )
     await assert.rejects(
       db.transaction(async () => {}),
-      notSupported(/Transactions/),
+      notSupported(/ClickHouse has no transactions/),
     )
   })
 

@@ -11,14 +11,14 @@ export interface LeasedConnection {
 }
 
 export interface ConnectionSource {
-  open(options?: { exclusive?: boolean }): Promise<LeasedConnection>
+  open(): Promise<LeasedConnection>
   run<R>(fn: (connection: SqlConnection) => Promise<R>): Promise<R>
 }
 
 export function clientConnections(client: SqlClient): ConnectionSource {
   return {
-    async open(options) {
-      const connection = await client.acquire(options?.exclusive ? { exclusive: true } : undefined)
+    async open() {
+      const connection = await client.acquire()
       return { connection, done: () => connection.release() }
     },
     async run(fn) {

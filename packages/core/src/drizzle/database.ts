@@ -18,12 +18,7 @@ import { PgDatabase, type PgDialectConfig } from 'drizzle-orm/pg-core'
 import type { SqlClient } from '../contract.ts'
 import { clientConnections } from './connections.ts'
 import type { BridgeDialect } from './dialect.ts'
-import {
-  type BridgeQueryResultHKT,
-  BridgeSession,
-  type RelationalSchema,
-  type TransactionHooks,
-} from './session.ts'
+import { type BridgeQueryResultHKT, BridgeSession, type RelationalSchema } from './session.ts'
 
 export class BridgeDatabase<
   TSchema extends Record<string, unknown> = Record<string, never>,
@@ -32,6 +27,29 @@ export class BridgeDatabase<
 
   /** The client every statement goes through. */
   declare readonly $client: SqlClient
+
+  /**
+   * The same database, but every statement built from it (selects, writes,
+   * relational queries, `execute`, transactions, `iterate`) carries `signal`:
+   * aborting it stops the statement on the server.
+   *
+   *   await db.$withSignal(AbortSignal.timeout(5000)).select().from(events)
+   */
+  $withSignal(signal: AbortSignal): this {
+    // pg-core keeps both as @internal fields the constructor sets.
+    const { session, dialect } = this as unknown as { session: BridgeSession<TSchema, any>; dialect: never }
+    const scoped = new BridgeSession(session.connections, session.bridgeDialect, session.schema, {
+      ...session.options,
+      signal: session.options.signal ? AbortSignal.any([session.options.signal, signal]) : signal,
+    })
+    const db = new (this.constructor as typeof BridgeDatabase)(
+      dialect,
+      scoped as never,
+      session.schema as never,
+    )
+    Object.defineProperty(db, '$client', { value: this.$client, enumerable: false })
+    return db as unknown as this
+  }
 }
 
 export interface DrizzleDatabaseOptions<
@@ -45,8 +63,6 @@ export interface DrizzleDatabaseOptions<
   /** `true` logs through Drizzle's DefaultLogger; silent by default. */
   logger?: boolean | Logger | undefined
   casing?: Casing | undefined
-  /** Only databases with real transactions pass these. */
-  transactions?: TransactionHooks | undefined
 }
 
 export type DrizzleDatabase<
@@ -77,10 +93,7 @@ export function createDrizzleDatabase<
     clientConnections(options.client),
     dialect,
     schema,
-    {
-      logger,
-      transactions: options.transactions,
-    },
+    { client: options.client, logger },
   )
   const db = new BridgeDatabase<TSchema>(dialect, session, schema as never)
   Object.defineProperty(db, '$client', { value: options.client, enumerable: false })

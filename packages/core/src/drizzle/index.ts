@@ -33,5 +33,4 @@ export {
   type BridgeSessionOptions,
   BridgeTransaction,
   type RelationalSchema,
-  type TransactionHooks,
 } from './session.ts'

@@ -18,6 +18,8 @@ export interface PreparedQueryContext {
   connections: ConnectionSource
   dialect: BridgeDialect
   logger: Logger
+  /** Carried by every statement of the session (`db.$withSignal`). */
+  signal?: AbortSignal | undefined
 }
 
 export interface StreamRowsOptions {
@@ -106,7 +108,7 @@ export class BridgePreparedQuery<
     const { connection, done } = await this.context.connections.open()
     try {
       const batches = connection.stream<unknown>(
-        { ...statement, rowMode: mapsRows ? 'array' : 'object', signal: options.signal },
+        { ...statement, rowMode: mapsRows ? 'array' : 'object', signal: this.signal(options.signal) },
         { batchSize: options.batchSize },
       )
       for await (const batch of batches) {
@@ -128,6 +130,12 @@ export class BridgePreparedQuery<
     }
   }
 
+  private signal(own?: AbortSignal | undefined): AbortSignal | undefined {
+    const scoped = this.context.signal
+    if (!own) return scoped
+    return scoped ? AbortSignal.any([scoped, own]) : own
+  }
+
   private mapsRows(): boolean {
     return this.fields !== undefined || this.customResultMapper !== undefined
   }
@@ -139,7 +147,12 @@ export class BridgePreparedQuery<
   }
 
   private run<R>(statement: { sql: string; params: unknown[] }, rowMode: RowMode): Promise<SqlResult<R>> {
-    const request: SqlStatement = { sql: statement.sql, params: statement.params, rowMode }
+    const request: SqlStatement = {
+      sql: statement.sql,
+      params: statement.params,
+      rowMode,
+      signal: this.context.signal,
+    }
     return this.context.connections.run((connection) => connection.execute<R>(request))
   }
 }

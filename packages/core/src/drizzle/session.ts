@@ -1,10 +1,11 @@
 /**
  * The pg-core session and transaction over an `SqlClient`.
  *
- * Transactions exist only when the database package supplies
- * `TransactionHooks` (begin/commit/rollback on one exclusive connection);
- * otherwise `db.transaction()` throws `NotSupportedError` before touching the
- * database, because silently running the callback without atomicity would lie.
+ * Transactions use the client's own transaction capability (the same one
+ * Kysely uses): a connection of its own from begin to commit or rollback, and
+ * savepoints for nested transactions. Where the database has none,
+ * `db.transaction()` throws `NotSupportedError` before touching the database:
+ * running the callback without atomicity would lie.
  */
 import { entityKind, type Logger, type Query, type SQL, type TablesRelationalConfig } from 'drizzle-orm'
 import {
@@ -15,7 +16,9 @@ import {
   type PreparedQueryConfig,
   type SelectedFieldsOrdered,
 } from 'drizzle-orm/pg-core'
-import type { SqlConnection, SqlResult } from '../contract.ts'
+import type { SqlClient, SqlResult, TransactionSettings } from '../contract.ts'
+import { NotSupportedError } from '../errors.ts'
+import { attachRollbackFailure, OpenTransaction } from '../transaction.ts'
 import { type ConnectionSource, fixedConnection } from './connections.ts'
 import type { BridgeDialect } from './dialect.ts'
 import { BridgePreparedQuery, type CustomResultMapper } from './prepared-query.ts'
@@ -25,17 +28,6 @@ export interface BridgeQueryResultHKT extends PgQueryResultHKT {
   type: SqlResult<this['row'] extends Record<string, unknown> ? this['row'] : Record<string, unknown>>
 }
 
-/** What a database provides to make `db.transaction()` real. */
-export interface TransactionHooks {
-  begin(connection: SqlConnection, config: PgTransactionConfig | undefined): Promise<void>
-  commit(connection: SqlConnection): Promise<void>
-  rollback(connection: SqlConnection): Promise<void>
-  /** With these three, nested `tx.transaction()` uses savepoints. */
-  savepoint?(connection: SqlConnection, name: string): Promise<void>
-  rollbackToSavepoint?(connection: SqlConnection, name: string): Promise<void>
-  releaseSavepoint?(connection: SqlConnection, name: string): Promise<void>
-}
-
 export interface RelationalSchema<TSchema extends TablesRelationalConfig> {
   fullSchema: Record<string, unknown>
   schema: TSchema
@@ -43,8 +35,10 @@ export interface RelationalSchema<TSchema extends TablesRelationalConfig> {
 }
 
 export interface BridgeSessionOptions {
+  client: SqlClient
   logger: Logger
-  transactions?: TransactionHooks | undefined
+  /** Every statement of this session carries it (`db.$withSignal`). */
+  signal?: AbortSignal | undefined
 }
 
 export class BridgeSession<
@@ -80,7 +74,12 @@ export class BridgeSession<
     queryMetadata?: { type: 'select' | 'update' | 'delete' | 'insert'; tables: string[] },
   ): BridgePreparedQuery<T> {
     return new BridgePreparedQuery<T>(
-      { connections: this.connections, dialect: this.bridgeDialect, logger: this.options.logger },
+      {
+        connections: this.connections,
+        dialect: this.bridgeDialect,
+        logger: this.options.logger,
+        signal: this.options.signal,
+      },
       query,
       fields,
       isResponseInArrayMode,
@@ -99,39 +98,23 @@ export class BridgeSession<
     transaction: (tx: BridgeTransaction<TFullSchema, TSchema>) => Promise<T>,
     config?: PgTransactionConfig,
   ): Promise<T> {
-    const hooks = this.options.transactions
-    if (!hooks) {
-      throw this.bridgeDialect.notSupported(
-        'Transactions (db.transaction)',
-        'Each statement commits on its own.',
-      )
-    }
-    const { connection, done } = await this.connections.open({ exclusive: true })
-    try {
-      await hooks.begin(connection, config)
-      const session = new BridgeSession<TFullSchema, TSchema>(
-        fixedConnection(connection),
-        this.bridgeDialect,
-        this.schema,
-        this.options,
-      )
-      const tx = new BridgeTransaction<TFullSchema, TSchema>(
-        this.bridgeDialect,
-        session,
-        this.schema,
-        0,
-        hooks,
-        connection,
-      )
-      return await runInside(
-        tx,
-        transaction,
-        () => hooks.commit(connection),
-        () => hooks.rollback(connection),
-      )
-    } finally {
-      await done()
-    }
+    const open = await OpenTransaction.begin(this.options.client, transactionSettings(config), {
+      signal: this.options.signal,
+      logger: undefined,
+    })
+    const session = new BridgeSession<TFullSchema, TSchema>(
+      fixedConnection(open.connection),
+      this.bridgeDialect,
+      this.schema,
+      this.options,
+    )
+    const tx = new BridgeTransaction<TFullSchema, TSchema>(this.bridgeDialect, session, this.schema, 0, open)
+    return runInside(
+      tx,
+      transaction,
+      () => open.commit(),
+      () => open.rollback(),
+    )
   }
 }
 
@@ -141,68 +124,82 @@ export class BridgeTransaction<
 > extends PgTransaction<BridgeQueryResultHKT, TFullSchema, TSchema> {
   static override readonly [entityKind]: string = 'TributaryBridgeTransaction'
 
-  private readonly bridgeDialect: BridgeDialect
   private readonly bridgeSession: BridgeSession<TFullSchema, TSchema>
-  private readonly hooks: TransactionHooks
-  private readonly connection: SqlConnection
+  private readonly open: OpenTransaction
 
   constructor(
     dialect: BridgeDialect,
     session: BridgeSession<TFullSchema, TSchema>,
     schema: RelationalSchema<TSchema> | undefined,
     nestedIndex: number,
-    hooks: TransactionHooks,
-    connection: SqlConnection,
+    open: OpenTransaction,
   ) {
     super(dialect, session, schema, nestedIndex)
-    this.bridgeDialect = dialect
     this.bridgeSession = session
-    this.hooks = hooks
-    this.connection = connection
+    this.open = open
   }
 
+  /** A nested transaction is a savepoint on the same connection. */
   override async transaction<T>(
     transaction: (tx: BridgeTransaction<TFullSchema, TSchema>) => Promise<T>,
   ): Promise<T> {
-    const { savepoint, rollbackToSavepoint, releaseSavepoint } = this.hooks
-    if (!savepoint || !rollbackToSavepoint) {
-      throw this.bridgeDialect.notSupported('Nested transactions (savepoints)')
-    }
     const name = `sp${this.nestedIndex + 1}`
-    const connection = this.connection
-    await savepoint.call(this.hooks, connection, name)
+    const open = this.open
+    await open.savepoint(name)
     const tx = new BridgeTransaction<TFullSchema, TSchema>(
-      this.bridgeDialect,
+      this.bridgeSession.bridgeDialect,
       this.bridgeSession,
       this.schema,
       this.nestedIndex + 1,
-      this.hooks,
-      connection,
+      open,
     )
     return runInside(
       tx,
       transaction,
+      () => open.releaseSavepoint(name),
       async () => {
-        await releaseSavepoint?.call(this.hooks, connection, name)
+        // A failed rollback to a savepoint leaves the outer transaction to decide; it rolls back on the rethrow.
+        try {
+          await open.rollbackToSavepoint(name)
+          return undefined
+        } catch (error) {
+          return error
+        }
       },
-      () => rollbackToSavepoint.call(this.hooks, connection, name),
     )
   }
 }
 
+/**
+ * Runs the body; commits when it returns, rolls back when it throws and
+ * rethrows the body's error with any rollback failure attached
+ * (`error.rollbackError`). A failed commit is rolled back and rethrown.
+ */
 async function runInside<Tx, T>(
   tx: Tx,
   body: (tx: Tx) => Promise<T>,
   commit: () => Promise<void>,
-  rollback: () => Promise<void>,
+  rollback: () => Promise<unknown>,
 ): Promise<T> {
   let result: T
   try {
     result = await body(tx)
   } catch (error) {
-    await rollback()
+    attachRollbackFailure(error, await rollback())
     throw error
   }
-  await commit()
+  try {
+    await commit()
+  } catch (error) {
+    attachRollbackFailure(error, await rollback())
+    throw error
+  }
   return result
+}
+
+function transactionSettings(config: PgTransactionConfig | undefined): TransactionSettings {
+  if (config?.deferrable !== undefined) {
+    throw new NotSupportedError('DEFERRABLE transactions: none of the target databases has them')
+  }
+  return { isolationLevel: config?.isolationLevel, accessMode: config?.accessMode }
 }

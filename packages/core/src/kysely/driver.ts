@@ -1,25 +1,23 @@
 import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely'
-import type { SqlClient, SqlConnection } from '../contract.ts'
-import { ConfigurationError, NotSupportedError } from '../errors.ts'
+import type { SqlClient } from '../contract.ts'
+import { ConfigurationError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import { transactionsNotSupported } from '../transaction.ts'
 import { SqlDatabaseConnection } from './connection.ts'
 
-/** Transaction statements for databases that have them; absent means "no transactions". */
-export interface TransactionHooks {
-  begin(connection: SqlConnection, settings: TransactionSettings): Promise<void>
-  commit(connection: SqlConnection): Promise<void>
-  rollback(connection: SqlConnection): Promise<void>
-}
-
 export interface SqlDriverConfig {
-  system: string
   /** Creates (or returns) the client on `init`. */
   client: () => SqlClient | Promise<SqlClient>
   /** Close the client on `destroy` (false when the user passed their own client). */
   ownsClient: boolean
-  transactions?: TransactionHooks | undefined
+  logger?: Logger | undefined
 }
 
-/** A Kysely `Driver` over any `SqlClient`. Database packages configure it; none subclass it. */
+/**
+ * A Kysely `Driver` over any `SqlClient`. Database packages configure it; none
+ * subclass it. Transactions and savepoints come from the client's own
+ * transaction capability, the same one Drizzle uses.
+ */
 export class SqlDriver implements Driver {
   readonly #config: SqlDriverConfig
   #client: SqlClient | undefined
@@ -34,26 +32,44 @@ export class SqlDriver implements Driver {
   }
 
   async acquireConnection(options?: { signal?: AbortSignal | undefined }): Promise<DatabaseConnection> {
-    if (this.#destroyed)
-      throw new ConfigurationError('the Kysely instance was destroyed', { system: this.#config.system })
+    if (this.#destroyed) throw new ConfigurationError('the Kysely instance was destroyed')
     await this.init()
-    return new SqlDatabaseConnection(await this.#client!.acquire({ signal: options?.signal }))
+    const client = this.#client!
+    return new SqlDatabaseConnection(
+      await client.acquire({ signal: options?.signal }),
+      client,
+      this.#config.logger,
+    )
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await this.#transactions('begin').begin(sqlConnectionOf(connection), settings)
+    const client = this.#client!
+    if (!client.capabilities.transactions) throw transactionsNotSupported(client)
+    await bridgeOf(connection).beginTransaction(settings)
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.#transactions('commit').commit(sqlConnectionOf(connection))
+    await bridgeOf(connection).commitTransaction()
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.#transactions('rollback').rollback(sqlConnectionOf(connection))
+    await bridgeOf(connection).rollbackTransaction()
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await openTransaction(connection).savepoint(name)
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await openTransaction(connection).rollbackToSavepoint(name)
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await openTransaction(connection).releaseSavepoint(name)
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    await sqlConnectionOf(connection).release()
+    await bridgeOf(connection).release()
   }
 
   async destroy(): Promise<void> {
@@ -62,21 +78,17 @@ export class SqlDriver implements Driver {
     this.#client = undefined
     if (client && this.#config.ownsClient) await client.close()
   }
-
-  #transactions(step: string): TransactionHooks {
-    const hooks = this.#config.transactions
-    if (!hooks) {
-      throw new NotSupportedError(`${this.#config.system} has no transactions (cannot ${step} one)`, {
-        system: this.#config.system,
-      })
-    }
-    return hooks
-  }
 }
 
-function sqlConnectionOf(connection: DatabaseConnection): SqlConnection {
+function bridgeOf(connection: DatabaseConnection): SqlDatabaseConnection {
   if (!(connection instanceof SqlDatabaseConnection)) {
     throw new ConfigurationError('connection does not belong to this driver')
   }
-  return connection.sqlConnection
+  return connection
+}
+
+function openTransaction(connection: DatabaseConnection) {
+  const tx = bridgeOf(connection).transaction
+  if (!tx || tx.ended) throw new ConfigurationError('no transaction is open on this connection')
+  return tx
 }

@@ -1,2 +1,2 @@
 export { SqlDatabaseConnection } from './connection.ts'
-export { SqlDriver, type SqlDriverConfig, type TransactionHooks } from './driver.ts'
+export { SqlDriver, type SqlDriverConfig } from './driver.ts'

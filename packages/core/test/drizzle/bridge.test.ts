@@ -2,14 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { and, asc, desc, eq, gt, relations, sql } from 'drizzle-orm'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
-import {
-  type BridgePreparedQuery,
-  createDrizzleDatabase,
-  iterate,
-  type TransactionHooks,
-} from '../../src/drizzle/index.ts'
+import { type BridgePreparedQuery, createDrizzleDatabase, iterate } from '../../src/drizzle/index.ts'
 import { NotSupportedError } from '../../src/errors.ts'
-import { FakeClient } from './fake-client.ts'
+import { FakeClient, type FakeTransactions } from './fake-client.ts'
 import { OffsetFirstDialect, QuestionMarkDialect } from './test-dialect.ts'
 
 const users = pgTable('users', {
@@ -28,8 +23,8 @@ const postsRelations = relations(posts, ({ one }) => ({
 }))
 const schema = { users, posts, usersRelations, postsRelations }
 
-function setup(options: { transactions?: TransactionHooks; offsetFirst?: boolean } = {}) {
-  const client = new FakeClient()
+function setup(options: { transactions?: FakeTransactions; offsetFirst?: boolean } = {}) {
+  const client = new FakeClient(options.transactions)
   const dialect = options.offsetFirst ? new OffsetFirstDialect() : new QuestionMarkDialect()
   const logged: string[] = []
   const db = createDrizzleDatabase({
@@ -37,7 +32,6 @@ function setup(options: { transactions?: TransactionHooks; offsetFirst?: boolean
     dialect,
     schema,
     logger: { logQuery: (query) => logged.push(query) },
-    transactions: options.transactions,
   })
   return { client, dialect, db, logged }
 }
@@ -266,63 +260,129 @@ describe('execution through the SqlClient', () => {
 })
 
 describe('transactions', () => {
-  test('without hooks: NotSupportedError and no statement sent', async () => {
+  const sqlOf = (client: FakeClient) => client.recorded.map((r) => r.statement.sql)
+
+  test('without the capability: NotSupportedError naming the database, and no statement sent', async () => {
     const { db, client } = setup()
     await assert.rejects(
       db.transaction(async (tx) => {
         await tx.select().from(users)
       }),
-      (error: unknown) => error instanceof NotSupportedError && /Transactions/.test(error.message),
+      (error: unknown) =>
+        error instanceof NotSupportedError && /^FakeDB has no transactions/.test(error.message),
     )
     assert.equal(client.recorded.length, 0)
     assert.equal(client.openConnections, 0)
   })
 
-  test('with hooks: begin, statements and commit on one exclusive connection; rollback on error', async () => {
-    const calls: string[] = []
-    const hooks: TransactionHooks = {
-      async begin(connection) {
-        await connection.execute({ sql: 'begin', params: [] })
-        calls.push('begin')
-      },
-      async commit() {
-        calls.push('commit')
-      },
-      async rollback() {
-        calls.push('rollback')
-      },
-      async savepoint(_c, name) {
-        calls.push(`savepoint ${name}`)
-      },
-      async rollbackToSavepoint(_c, name) {
-        calls.push(`rollback to ${name}`)
-      },
-    }
-    const { db, client } = setup({ transactions: hooks })
-    const value = await db.transaction(async (tx) => {
-      await tx.insert(users).values({ id: 1, name: 'a' })
-      await tx
-        .transaction(async (inner) => {
-          await inner.delete(users)
-          throw new Error('inner fails')
+  test('begin, statements and commit on one exclusive connection; nested transactions are savepoints', async () => {
+    const { db, client } = setup({ transactions: { savepoints: true } })
+    const value = await db.transaction(
+      async (tx) => {
+        await tx.insert(users).values({ id: 1, name: 'a' })
+        await tx
+          .transaction(async (inner) => {
+            await inner.delete(users)
+            throw new Error('inner fails')
+          })
+          .catch(() => {})
+        await tx.transaction(async (inner) => {
+          await inner.select().from(users)
         })
-        .catch(() => {})
-      return 'done'
-    })
+        return 'done'
+      },
+      { isolationLevel: 'serializable' },
+    )
     assert.equal(value, 'done')
-    assert.deepEqual(calls, ['begin', 'savepoint sp1', 'rollback to sp1', 'commit'])
-    assert.deepEqual(new Set(client.recorded.map((r) => r.connection)).size, 1)
+    assert.deepEqual(sqlOf(client), [
+      'begin isolation level serializable',
+      'insert into "users" ("id", "name", "city") values (?, ?, default)',
+      'savepoint sp1',
+      'delete from "users"',
+      'rollback to savepoint sp1',
+      'savepoint sp1',
+      'select "id", "name", "city" from "users"',
+      'release savepoint sp1',
+      'commit',
+    ])
+    assert.equal(new Set(client.recorded.map((r) => r.connection)).size, 1)
     assert.equal(client.events[0], 'acquire#1 exclusive')
     assert.equal(client.events.at(-1), 'release#1')
+    assert.equal(client.openConnections, 0)
+  })
 
+  test('an error in the body rolls back and is rethrown as it was', async () => {
+    const { db, client } = setup({ transactions: {} })
+    const boom = new Error('boom')
     await assert.rejects(
       db.transaction(async () => {
-        throw new Error('boom')
+        throw boom
       }),
-      /boom/,
+      (error: unknown) =>
+        error === boom && (error as { rollbackError?: unknown }).rollbackError === undefined,
     )
-    assert.deepEqual(calls.slice(-2), ['begin', 'rollback'])
+    assert.deepEqual(sqlOf(client), ['begin', 'rollback'])
     assert.equal(client.openConnections, 0)
+    assert.equal(client.discarded, 0)
+  })
+
+  test('a failed rollback is attached to the original error and its connection is discarded', async () => {
+    const { db, client } = setup({ transactions: { failRollback: true } })
+    const boom = new Error('boom')
+    await assert.rejects(
+      db.transaction(async () => {
+        throw boom
+      }),
+      (error: unknown) =>
+        error === boom &&
+        /rollback failed/.test(String((error as { rollbackError?: unknown }).rollbackError)),
+    )
+    assert.equal(client.discarded, 1)
+    assert.equal(client.openConnections, 0)
+  })
+
+  test('a failed commit is rethrown after a rollback', async () => {
+    const { db, client } = setup({ transactions: { failCommit: true } })
+    await assert.rejects(
+      db.transaction(async () => 1),
+      /commit failed/,
+    )
+    assert.deepEqual(sqlOf(client), ['begin', 'commit', 'rollback'])
+    assert.equal(client.openConnections, 0)
+  })
+
+  test('nested transactions without savepoints are refused clearly', async () => {
+    const { db } = setup({ transactions: {} })
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.transaction(async () => {})
+      }),
+      (error: unknown) => error instanceof NotSupportedError && /no savepoints/.test(error.message),
+    )
+  })
+})
+
+describe('signals', () => {
+  test('$withSignal puts the signal on every statement, transactions and iterate included', async () => {
+    const { db, client } = setup({ transactions: {} })
+    const controller = new AbortController()
+    const scoped = db.$withSignal(controller.signal)
+    await scoped.select().from(users)
+    assert.equal(client.last.signal, controller.signal)
+    await scoped.execute(sql`select 1`)
+    assert.equal(client.last.signal, controller.signal)
+    await scoped.transaction(async (tx) => {
+      await tx.select().from(users)
+      assert.equal(client.last.signal, controller.signal)
+    })
+    for await (const _ of iterate(scoped.select().from(users))) {
+      // consume
+    }
+    assert.equal(client.last.signal?.aborted, false)
+    controller.abort()
+    assert.equal(client.last.signal?.aborted, true)
+    await db.select().from(users)
+    assert.equal(client.last.signal, undefined)
   })
 })
 

@@ -2,7 +2,15 @@
  * A recording SqlClient for the bridge tests: every statement is kept, answers
  * come from a handler, and streams report whether they were closed early.
  */
-import type { SqlClient, SqlConnection, SqlResult, SqlStatement } from '../../src/contract.ts'
+import type {
+  Capabilities,
+  SqlClient,
+  SqlConnection,
+  SqlResult,
+  SqlStatement,
+  SqlTransaction,
+  TransactionSettings,
+} from '../../src/contract.ts'
 
 export interface Recorded {
   statement: SqlStatement
@@ -13,14 +21,58 @@ export interface Recorded {
 
 export type Answer = (statement: SqlStatement) => { rows: unknown[]; numAffectedRows?: bigint } | undefined
 
+/** Transaction steps the fake performs; each may be made to fail. */
+export interface FakeTransactions {
+  savepoints?: boolean
+  failRollback?: boolean
+  failCommit?: boolean
+}
+
 export class FakeClient implements SqlClient {
+  readonly system = 'fake'
+  readonly displayName = 'FakeDB'
+  readonly capabilities: Capabilities
   readonly recorded: Recorded[] = []
   readonly events: string[] = []
   answer: Answer = () => undefined
   streamsClosedEarly = 0
   streamsFinished = 0
   openConnections = 0
+  discarded = 0
   #next = 0
+  declare beginTransaction?: (settings: TransactionSettings) => Promise<SqlTransaction>
+
+  constructor(transactions?: FakeTransactions) {
+    this.capabilities = {
+      transactions: transactions !== undefined,
+      savepoints: transactions?.savepoints === true,
+      returning: false,
+      serverSideCancel: true,
+      sessions: false,
+      transactionalDdl: false,
+    }
+    if (transactions) this.beginTransaction = (settings) => this.#begin(settings, transactions)
+  }
+
+  async #begin(settings: TransactionSettings, options: FakeTransactions): Promise<SqlTransaction> {
+    const connection = await this.acquire({ exclusive: true })
+    const step = async (sql: string, fail?: boolean) => {
+      await connection.execute({ sql, params: [] })
+      if (fail) throw new Error(`${sql} failed`)
+    }
+    await step(`begin${settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : ''}`)
+    const tx: SqlTransaction = {
+      connection,
+      commit: () => step('commit', options.failCommit),
+      rollback: () => step('rollback', options.failRollback),
+    }
+    if (options.savepoints) {
+      tx.savepoint = (name) => step(`savepoint ${name}`)
+      tx.rollbackToSavepoint = (name) => step(`rollback to savepoint ${name}`)
+      tx.releaseSavepoint = (name) => step(`release savepoint ${name}`)
+    }
+    return tx
+  }
 
   async acquire(options?: { exclusive?: boolean }): Promise<SqlConnection> {
     const id = ++this.#next
@@ -54,10 +106,10 @@ export class FakeClient implements SqlClient {
           }
         })()
       },
-      async cancel() {},
-      async release() {
+      async release(options) {
         client.openConnections--
-        client.events.push(`release#${id}`)
+        if (options?.discard) client.discarded++
+        client.events.push(`release#${id}${options?.discard ? ' discard' : ''}`)
       },
     }
   }
