@@ -78,8 +78,20 @@ function selectedBackends(): Backend[] {
   return BACKENDS.filter((b) => only.includes(b.name))
 }
 
-export function forEachBackend(suite: (ctx: () => BackendContext) => void): void {
+/** The backends that speak ClickHouse's HTTP interface (for behaviour of the HTTP transport only). */
+export const HTTP_BACKENDS: readonly BackendName[] = ['clickhouse-18.16', 'chdb-http']
+
+export interface ForEachBackendOptions {
+  /** Run the suite on these backends only: for behaviour that exists on some transports only. */
+  only?: readonly BackendName[] | undefined
+}
+
+export function forEachBackend(
+  suite: (ctx: () => BackendContext) => void,
+  options: ForEachBackendOptions = {},
+): void {
   for (const backend of selectedBackends()) {
+    if (options.only && !options.only.includes(backend.name)) continue
     describe(backend.name, () => {
       let context: BackendContext | undefined
       let stop: (() => Promise<void>) | undefined
