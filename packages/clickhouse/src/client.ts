@@ -195,7 +195,7 @@ export class ClickHouseClient implements SqlClient {
     const requestOptions = waitSettings
       ? { ...options, settings: { ...waitSettings, ...options.settings } }
       : options
-    const response = await this.#request(prepared, requestOptions, undefined, false)
+    const response = await this.#request(prepared, requestOptions, undefined, false, true)
     for await (const _ of response.body) {
       // drain: the server reports errors at the end of the body
     }
@@ -297,7 +297,7 @@ export class ClickHouseClient implements SqlClient {
       columns = await this.#describeResult(prepared, options).catch(() => undefined)
       if (columns) format = 'RowBinary'
     }
-    const response = await this.#request(prepared, options, format, true)
+    const response = await this.#request(prepared, options, format, true, !large)
     const batches = decodeBatches(
       response.body,
       format,
@@ -315,6 +315,7 @@ export class ClickHouseClient implements SqlClient {
       described,
       { ...options, queryId: undefined },
       'TSVWithNamesAndTypes',
+      true,
       true,
     )
     const columns: ColumnInfo[] = []
@@ -335,6 +336,7 @@ export class ClickHouseClient implements SqlClient {
     options: QueryOptions,
     format: ResultFormat | undefined,
     idempotent: boolean,
+    readsWhole: boolean,
   ): Promise<ClickHouseResponse> {
     this.#assertOpen()
     const onProgress = options.onProgress
@@ -358,6 +360,7 @@ export class ClickHouseClient implements SqlClient {
           signal: options.signal,
           timeoutMs: options.timeoutMs,
           idempotent,
+          readsWhole,
         },
         onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
       )

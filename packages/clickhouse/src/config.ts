@@ -20,6 +20,11 @@ export interface ClickHouseClientConfig extends DecodeOptions {
   roles?: string[] | undefined
   /** Settings sent with every query. */
   settings?: Record<string, SettingValue> | undefined
+  /**
+   * How long the server may keep the client waiting, in ms (default 300 000): until the response
+   * starts, then for each next chunk while the reader waits. A slow reader or a slow source of
+   * INSERT rows never times out. Results read whole also get it as `max_execution_time`.
+   */
   requestTimeoutMs?: number | undefined
   maxSockets?: number | undefined
   compression?: { response?: 'gzip' | 'zstd' | false; request?: 'gzip' | false } | undefined

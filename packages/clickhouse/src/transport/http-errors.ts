@@ -15,12 +15,15 @@ import {
   TimeoutError,
 } from '@tributary/core'
 import { parseClickHouseErrorText } from './error-text.ts'
+import { StreamExceptionScanner } from './exception-scanner.ts'
 
 /** TOO_MANY_SIMULTANEOUS_QUERIES, and the other load-shedding codes a retry later can cure. */
 const THROTTLE_CODES = new Set(['202', '203', '252', '439'])
 const AUTHENTICATION_FAILED = '516'
 /** QUERY_WAS_CANCELLED: what a query stopped by KILL QUERY reports. */
 const QUERY_WAS_CANCELLED = '394'
+/** TIMEOUT_EXCEEDED: the server stopped the query at its `max_execution_time`. */
+const TIMEOUT_EXCEEDED = '159'
 
 export interface ErrorContext {
   queryId: string | undefined
@@ -50,6 +53,9 @@ export function errorFromStatus(
   if (code === QUERY_WAS_CANCELLED) {
     return new QueryCancelledError(`ClickHouse query was cancelled: ${text}`, { ...base, code })
   }
+  if (code === TIMEOUT_EXCEEDED) {
+    return new TimeoutError(`ClickHouse stopped the query at its time limit: ${text}`, { ...base, code })
+  }
   if ((status === 414 || status === 400) && !parsed.code && bodyText.trim() === '') {
     // Poco answers an over-long request line with an empty 400 (18.x limit: 16 KiB).
     return new ParameterError(
@@ -70,7 +76,29 @@ export function errorFromStream(
   const base = { queryId: context.queryId, system: 'clickhouse' as const, code }
   if (code && THROTTLE_CODES.has(code))
     return new ThrottledError(`ClickHouse refused the query for load: ${text}`, base)
+  if (code === TIMEOUT_EXCEEDED)
+    return new TimeoutError(`ClickHouse stopped the query at its time limit: ${text}`, base)
+  if (code === QUERY_WAS_CANCELLED)
+    return new QueryCancelledError(`ClickHouse query was cancelled: ${text}`, base)
   return new ServerError(`ClickHouse error${code ? ` ${code}` : ''}: ${text}`, base)
+}
+
+/**
+ * A `200` answer that carries `X-ClickHouse-Exception-Code`: the query failed after progress
+ * headers had already committed the status, so the (bounded) body is the error text, framed as
+ * the server frames errors in a stream.
+ */
+export function errorFromLateFailure(
+  bodyText: string,
+  tag: string | undefined,
+  headerCode: string | undefined,
+  context: ErrorContext,
+): DatabaseError {
+  const scanner = new StreamExceptionScanner({ tag })
+  const found =
+    scanner.push(new TextEncoder().encode(bodyText)).exception ?? scanner.end().exception ?? scanner.broken()
+  if (found) return errorFromStream(found.code ?? headerCode, found.message, context)
+  return errorFromStatus(500, headerCode, bodyText, context)
 }
 
 export type FailureReason = 'timeout' | 'cancelled' | undefined
@@ -83,7 +111,12 @@ export function errorFromFailure(
 ): DatabaseError {
   const base = { queryId: context.queryId, system: 'clickhouse' as const, cause: error }
   if (reason === 'timeout') {
-    return new TimeoutError(`ClickHouse query timed out after ${context.timeoutMs} ms`, base)
+    const what =
+      context.phase === 'request' ? 'did not start its response' : 'sent no data while the reader was waiting'
+    return new TimeoutError(
+      `ClickHouse ${what} for ${context.timeoutMs} ms (requestTimeoutMs); the query was stopped`,
+      base,
+    )
   }
   if (reason === 'cancelled') return new QueryCancelledError('ClickHouse query was cancelled', base)
   const code = (error as { code?: unknown } | null)?.code

@@ -11,6 +11,7 @@ import {
   ConfigurationError,
   type DatabaseError,
   DatabaseError as DatabaseErrorClass,
+  onAbort,
   ParameterError,
   QueryCancelledError,
   versionAtLeast,
@@ -22,11 +23,12 @@ import { StreamExceptionScanner } from './exception-scanner.ts'
 import {
   type ErrorContext,
   errorFromFailure,
+  errorFromLateFailure,
   errorFromStatus,
   errorFromStream,
-  type FailureReason,
 } from './http-errors.ts'
 import { isStaleSocketError, keepAliveOptions } from './keep-alive.ts'
+import { ServerWait } from './server-wait.ts'
 import type {
   ClickHouseProgress,
   ClickHouseRequest,
@@ -55,7 +57,12 @@ export interface HttpTransportConfig {
   roles?: readonly string[] | undefined
   /** Settings sent with every request; a request's own settings win. */
   settings?: Readonly<Record<string, SettingValue>> | undefined
-  /** Total time for one request including reading its body. Default 300 000 ms. */
+  /**
+   * How long the server may keep the client waiting, in ms (default 300 000): until the response
+   * starts, then for each next chunk while the reader waits for it. The reader's own pauses and the
+   * time spent producing an INSERT body do not count. Results read whole also send it to the server
+   * as `max_execution_time`. `Infinity` turns it off.
+   */
   requestTimeoutMs?: number | undefined
   /** Default 10 000 ms. */
   connectTimeoutMs?: number | undefined
@@ -74,6 +81,23 @@ export interface HttpTransportConfig {
 const ERROR_BODY_LIMIT = 64 * 1024
 const KILL_TIMEOUT_MS = 10_000
 const DEFAULT_MAX_URL_BYTES = 1024 * 1024
+const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
+/**
+ * Progress headers while a query has no result yet keep idle-timeout proxies (commonly 60 s)
+ * from cutting it. Ten seconds add about 80 KB of headers an hour, hence the larger header limit.
+ */
+const PROGRESS_HEADERS_INTERVAL_MS = 10_000
+const MAX_HEADER_BYTES = 2 * 1024 * 1024
+/** ClickHouse's READONLY and SETTING_CONSTRAINT_VIOLATION: a setting the user may not change. */
+const SETTING_REFUSED_CODES = new Set(['164', '452'])
+
+/** What the server's profile allows, learned with the version. */
+interface ProfileLimits {
+  /** `readonly = 1` refuses every setting in a request. */
+  settingsChangeable: boolean
+  /** The profile's own `max_execution_time` in seconds (0: none). */
+  maxExecutionTimeS: number
+}
 
 interface Deferred<T> {
   promise: Promise<T>
@@ -157,43 +181,6 @@ function decompressorFor(encoding: string | undefined): NodeJS.ReadWriteStream |
   }
 }
 
-/** The caller's signal and the request's own time limit, as one signal with a reason. */
-class RequestDeadline {
-  readonly controller = new AbortController()
-  reason: FailureReason
-  readonly #timer: NodeJS.Timeout
-  readonly #callerSignal: AbortSignal | undefined
-  readonly #onCallerAbort = () => this.#abort('cancelled')
-
-  constructor(timeoutMs: number, callerSignal: AbortSignal | undefined, onTimeout: () => void) {
-    this.#timer = setTimeout(() => {
-      if (this.#abort('timeout')) onTimeout()
-    }, timeoutMs)
-    this.#timer.unref()
-    this.#callerSignal = callerSignal
-    if (callerSignal) {
-      if (callerSignal.aborted) this.#abort('cancelled')
-      else callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true })
-    }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  #abort(reason: FailureReason): boolean {
-    if (this.controller.signal.aborted) return false
-    this.reason = reason
-    this.controller.abort(reason)
-    return true
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer)
-    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort)
-  }
-}
-
 class HttpTransport implements ClickHouseTransport {
   readonly kind = 'http' as const
   readonly #config: HttpTransportConfig
@@ -206,6 +193,10 @@ class HttpTransport implements ClickHouseTransport {
   readonly #poolOptions: Pool.Options
   #control: Pool | undefined
   #closed = false
+  /** Unknown until `serverInfo()` answered: no setting is added on the transport's own before. */
+  #profile: ProfileLimits | undefined
+  /** Set once the server refused a setting the transport adds on its own; none is added after. */
+  #ownSettingsRefused = false
 
   constructor(config: HttpTransportConfig) {
     let url: URL
@@ -241,6 +232,7 @@ class HttpTransport implements ClickHouseTransport {
     this.#poolOptions = {
       connections: config.maxSockets ?? 10,
       connectTimeout: config.connectTimeoutMs ?? 10_000,
+      maxHeaderSize: MAX_HEADER_BYTES,
       ...keepAliveOptions(margin),
     }
     this.#pool = new Pool(this.#origin, this.#poolOptions)
@@ -248,16 +240,20 @@ class HttpTransport implements ClickHouseTransport {
 
   async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
     const response = await this.request({
-      sql: 'SELECT version(), timezone() FORMAT TabSeparated',
+      sql: `SELECT version(), timezone(), ${profileSetting('readonly')}, ${profileSetting('max_execution_time')} FORMAT TabSeparated`,
       queryId: crypto.randomUUID(),
       signal,
       idempotent: true,
-      timeoutMs: Math.min(this.#config.requestTimeoutMs ?? 300_000, 30_000),
+      timeoutMs: Math.min(this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 30_000),
     })
     const chunks: Uint8Array[] = []
     for await (const chunk of response.body) chunks.push(chunk)
     const line = Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? ''
-    const [version = '', timezone = 'UTC'] = line.split('\t')
+    const [version = '', timezone = 'UTC', readonly = '0', maxExecutionTime = '0'] = line.split('\t')
+    this.#profile = {
+      settingsChangeable: readonly.trim() !== '1',
+      maxExecutionTimeS: Number(maxExecutionTime) || 0,
+    }
     return {
       version,
       timezone,
@@ -279,9 +275,55 @@ class HttpTransport implements ClickHouseTransport {
     request: ClickHouseRequest,
     events: ClickHouseTransportEvents | undefined,
   ): Promise<ClickHouseResponse> {
+    const timeoutMs = request.timeoutMs ?? this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const own = this.#ownSettings(request, timeoutMs)
+    try {
+      return await this.#attempt(request, events, timeoutMs, own)
+    } catch (error) {
+      if (own === undefined || !refusesOwnSetting(error, own)) throw error
+      // A read-only profile or a settings constraint: the statement never ran, so it can be sent again.
+      this.#ownSettingsRefused = true
+      this.#config.logger?.debug?.('ClickHouse refused a setting the client adds itself; sending without', {
+        queryId: request.queryId,
+        settings: Object.keys(own),
+      })
+      return this.#attempt(request, events, timeoutMs, undefined)
+    }
+  }
+
+  /**
+   * Settings the transport adds itself, under the caller's: progress headers as a heartbeat, and
+   * the time limit as the server's `max_execution_time` where the client reads the result whole
+   * (a paused reader would count against the server's clock). Only once the profile is known to
+   * allow settings, never for streamed bodies (which could not be replayed without them).
+   */
+  #ownSettings(request: ClickHouseRequest, timeoutMs: number): Record<string, string> | undefined {
+    const profile = this.#profile
+    if (!profile?.settingsChangeable || this.#ownSettingsRefused) return undefined
+    if (request.body !== undefined && !(request.body instanceof Uint8Array)) return undefined
+    const own: Record<string, string> = {
+      send_progress_in_http_headers: '1',
+      http_headers_progress_interval_ms: String(PROGRESS_HEADERS_INTERVAL_MS),
+    }
+    if (request.readsWhole && Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      const seconds = Math.ceil(timeoutMs / 1000)
+      // Never raise a limit the profile already sets lower.
+      if (profile.maxExecutionTimeS === 0 || profile.maxExecutionTimeS > seconds) {
+        own.max_execution_time = String(seconds)
+      }
+    }
+    return own
+  }
+
+  async #attempt(
+    request: ClickHouseRequest,
+    events: ClickHouseTransportEvents | undefined,
+    timeoutMs: number,
+    own: Record<string, string> | undefined,
+  ): Promise<ClickHouseResponse> {
     const config = this.#config
     const context: ErrorContext = { queryId: request.queryId, secrets: this.#secrets }
-    const path = this.#path(request, events)
+    const path = this.#path(request, events, own)
     const headers: Record<string, string> = { ...this.#authHeaders }
     const responseCompression = config.compression?.response
     if (responseCompression) headers['accept-encoding'] = responseCompression
@@ -289,18 +331,26 @@ class HttpTransport implements ClickHouseTransport {
     const replayable =
       !streamed &&
       (request.idempotent ?? (request.body === undefined && classifyStatement(request.sql).readOnly))
-    const timeoutMs = request.timeoutMs ?? config.requestTimeoutMs ?? 300_000
-    const deadline = new RequestDeadline(timeoutMs, request.signal, () =>
-      this.#killInBackground(request.queryId),
-    )
-    const failureContext = { ...context, timeoutMs, phase: 'request' as const }
+    const wait = new ServerWait(timeoutMs, request.signal, () => this.#killInBackground(request.queryId))
+    const failure = (error: unknown, phase: 'request' | 'body') =>
+      errorFromFailure(error, wait.reason, { ...context, timeoutMs, phase })
 
+    // undici writes the request head only with the first body chunk, and a server closes a reused
+    // socket that stays silent past its keep-alive timeout: wait for that chunk before sending.
+    const data = streamed
+      ? await primeBody(request.body as AsyncIterable<Uint8Array>, request.signal, request.queryId)
+      : undefined
     let bodyError: unknown
     let response: Dispatcher.ResponseData
     for (let attempt = 0; ; attempt++) {
-      const body = this.#requestBody(request, headers, (error) => {
-        bodyError = error
+      const body = this.#requestBody(request, data, headers, {
+        onError: (error) => {
+          bodyError = error
+        },
+        // The server's time starts once it has the whole statement and its data.
+        onEnd: () => wait.arm(),
       })
+      if (!streamed) wait.arm()
       try {
         response = await this.#pool.request({
           origin: this.#origin,
@@ -308,14 +358,15 @@ class HttpTransport implements ClickHouseTransport {
           method: 'POST',
           headers,
           body,
-          signal: deadline.signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          signal: wait.signal,
+          // The wait above is the one limit; undici's own timers would also count a paused reader.
+          headersTimeout: 0,
+          bodyTimeout: 0,
         })
         break
       } catch (error) {
         if (
-          deadline.reason === undefined &&
+          wait.reason === undefined &&
           bodyError === undefined &&
           attempt === 0 &&
           replayable &&
@@ -326,27 +377,28 @@ class HttpTransport implements ClickHouseTransport {
           })
           continue
         }
-        deadline.dispose()
+        wait.dispose()
         if (bodyError !== undefined) throw bodyError
-        throw errorFromFailure(error, deadline.reason, failureContext)
+        throw failure(error, 'request')
       }
     }
+    wait.disarm()
 
     const status = response.statusCode
-    if (status !== 200) {
+    const tag = headerValue(response.headers, 'x-clickhouse-exception-tag')
+    const exceptionCode = headerValue(response.headers, 'x-clickhouse-exception-code')
+    if (status !== 200 || exceptionCode) {
+      wait.arm()
       try {
         const text = await readBounded(response, ERROR_BODY_LIMIT)
-        throw errorFromStatus(
-          status,
-          headerValue(response.headers, 'x-clickhouse-exception-code'),
-          text,
-          context,
-        )
+        if (status !== 200) throw errorFromStatus(status, exceptionCode, text, context)
+        // The query failed after progress headers had already committed the 200: the body is the error.
+        throw errorFromLateFailure(text, tag, exceptionCode, context)
       } catch (error) {
         if (error instanceof DatabaseErrorClass) throw error
-        throw errorFromFailure(error, deadline.reason, { ...failureContext, phase: 'body' })
+        throw failure(error, 'body')
       } finally {
-        deadline.dispose()
+        wait.dispose()
       }
     }
 
@@ -360,14 +412,13 @@ class HttpTransport implements ClickHouseTransport {
 
     const summaryText = headerValue(response.headers, 'x-clickhouse-summary')
     const summary = deferred<ClickHouseProgress | undefined>()
-    const scanner = new StreamExceptionScanner({
-      tag: headerValue(response.headers, 'x-clickhouse-exception-tag'),
-    })
+    const scanner = new StreamExceptionScanner({ tag })
     const body = responseBody(response, scanner, {
       context,
-      failure: (error) => errorFromFailure(error, deadline.reason, { ...failureContext, phase: 'body' }),
+      wait,
+      failure: (error) => failure(error, 'body'),
       done: (error) => {
-        deadline.dispose()
+        wait.dispose()
         if (error === undefined) summary.resolve(parseProgressHeader(summaryText))
         else summary.reject(error)
       },
@@ -381,7 +432,11 @@ class HttpTransport implements ClickHouseTransport {
     }
   }
 
-  #path(request: ClickHouseRequest, events: ClickHouseTransportEvents | undefined): string {
+  #path(
+    request: ClickHouseRequest,
+    events: ClickHouseTransportEvents | undefined,
+    own: Record<string, string> | undefined,
+  ): string {
     const config = this.#config
     const params = new URLSearchParams(this.#baseParams)
     const database = request.database ?? config.database
@@ -392,6 +447,7 @@ class HttpTransport implements ClickHouseTransport {
     for (const role of config.roles ?? []) params.append('role', role)
     if (config.compression?.response) params.set('enable_http_compression', '1')
     if (events?.onProgress) params.set('send_progress_in_http_headers', '1')
+    for (const [name, value] of Object.entries(own ?? {})) params.set(name, value)
     for (const [name, value] of Object.entries(config.settings ?? {})) params.set(name, settingText(value))
     for (const [name, value] of Object.entries(request.settings ?? {})) params.set(name, settingText(value))
     for (const [name, value] of Object.entries(request.params ?? {})) params.set(`param_${name}`, value)
@@ -410,8 +466,9 @@ class HttpTransport implements ClickHouseTransport {
   /** The request body: the SQL itself, or the caller's data (optionally gzip-compressed). */
   #requestBody(
     request: ClickHouseRequest,
+    data: AsyncIterable<Uint8Array> | undefined,
     headers: Record<string, string>,
-    onSourceError: (error: unknown) => void,
+    source: SourceHooks,
   ): Dispatcher.DispatchOptions['body'] {
     if (request.body === undefined) return request.sql
     const gzip = this.#config.compression?.request === 'gzip'
@@ -421,10 +478,11 @@ class HttpTransport implements ClickHouseTransport {
       const bytes = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength)
       return gzip ? zlib.gzipSync(bytes) : bytes
     }
-    const source = Readable.from(asBuffers(request.body, onSourceError), { objectMode: false })
-    if (!gzip) return source
-    // pipeline() propagates errors and destroys both ends if the request is aborted.
-    return pipeline(source, zlib.createGzip(), () => {})
+    const stream = Readable.from(asBuffers(data ?? request.body, source), { objectMode: false })
+    if (!gzip) return stream
+    // pipeline() propagates errors and destroys both ends if the request is aborted. A sync flush per
+    // chunk sends rows as they are produced instead of whenever the compressor's window fills.
+    return pipeline(stream, zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH }), () => {})
   }
 
   #killInBackground(queryId: string): void {
@@ -480,18 +538,98 @@ class HttpTransport implements ClickHouseTransport {
   }
 }
 
-async function* asBuffers(
-  source: AsyncIterable<Uint8Array>,
-  onError: (error: unknown) => void,
-): AsyncGenerator<Buffer> {
+interface SourceHooks {
+  /** The caller's data source threw: that error, not a connection error, is the request's. */
+  onError(error: unknown): void
+  /** The caller's data source ended: everything is handed to the socket. */
+  onEnd(): void
+}
+
+async function* asBuffers(source: AsyncIterable<Uint8Array>, hooks: SourceHooks): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     }
   } catch (error) {
-    onError(error)
+    hooks.onError(error)
     throw error
   }
+  hooks.onEnd()
+}
+
+/** Waits for the first non-empty chunk of a streamed body, then replays it ahead of the rest. */
+async function primeBody(
+  source: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+  queryId: string,
+): Promise<AsyncIterable<Uint8Array>> {
+  const iterator = source[Symbol.asyncIterator]()
+  let first: IteratorResult<Uint8Array>
+  try {
+    do first = await untilAborted(iterator.next(), signal, queryId)
+    while (!first.done && first.value.byteLength === 0)
+  } catch (error) {
+    if (signal?.aborted) void iterator.return?.()?.catch(() => {})
+    throw error
+  }
+  return replay(first, iterator)
+}
+
+async function* replay(
+  first: IteratorResult<Uint8Array>,
+  iterator: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let ended = first.done === true
+  try {
+    if (first.done) return
+    yield first.value
+    for (;;) {
+      const next = await iterator.next()
+      if (next.done) {
+        ended = true
+        return
+      }
+      yield next.value
+    }
+  } finally {
+    if (!ended) await iterator.return?.()
+  }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, queryId: string): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const stop = onAbort(signal, () =>
+      reject(
+        new QueryCancelledError('ClickHouse insert was cancelled before its data started', {
+          system: 'clickhouse',
+          queryId,
+          cause: signal.reason,
+        }),
+      ),
+    )
+    promise.then(
+      (value) => {
+        stop()
+        resolve(value)
+      },
+      (error: unknown) => {
+        stop()
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Whether a server error refuses one of the settings the transport added itself. */
+function refusesOwnSetting(error: unknown, own: Record<string, string>): boolean {
+  if (!(error instanceof DatabaseErrorClass) || !SETTING_REFUSED_CODES.has(error.code ?? '')) return false
+  return Object.keys(own).some((name) => error.message.includes(name))
+}
+
+/** A scalar subquery for a setting's value in the current profile. */
+function profileSetting(name: string): string {
+  return `(SELECT value FROM system.settings WHERE name = '${name}')`
 }
 
 /** Reads at most `limit` decompressed bytes of an (error) body as text, then drops the rest. */
@@ -513,6 +651,8 @@ async function readBounded(response: Dispatcher.ResponseData, limit: number): Pr
 
 interface BodyHooks {
   context: ErrorContext
+  /** Armed while the reader waits for the next chunk. */
+  wait: ServerWait
   failure(error: unknown): DatabaseError
   /** Called once when the body is finished: read to the end, failed, or abandoned. */
   done(error: DatabaseError | undefined): void
@@ -551,8 +691,17 @@ async function* readBody(
   let failure: DatabaseError | undefined
   try {
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const step = scanner.push(chunk)
+      const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+      for (;;) {
+        hooks.wait.arm()
+        let next: IteratorResult<Buffer>
+        try {
+          next = await chunks.next()
+        } finally {
+          hooks.wait.disarm()
+        }
+        if (next.done) break
+        const step = scanner.push(next.value)
         if (step.data.length > 0) yield step.data
         if (step.exception) throw errorFromStream(step.exception.code, step.exception.message, hooks.context)
       }

@@ -39,8 +39,17 @@ export interface ClickHouseRequest {
   signal?: AbortSignal | undefined
   /** True when sending the request twice cannot change data (reads, DDL with IF [NOT] EXISTS). */
   idempotent?: boolean | undefined
-  /** Overrides the transport's default request timeout, in milliseconds. */
+  /**
+   * Overrides the transport's limit on how long the server may keep the client waiting, in ms
+   * (until the response starts, then for each next chunk while the reader waits for it).
+   */
   timeoutMs?: number | undefined
+  /**
+   * True when the caller reads the whole result at once, without pausing (`query()`, `command()`):
+   * the server may then also be given the time limit (`max_execution_time`). Streams leave it
+   * unset, since the server's clock would count the reader's pauses.
+   */
+  readsWhole?: boolean | undefined
 }
 
 export interface ClickHouseProgress {

@@ -5,9 +5,10 @@
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
 import net from 'node:net'
 import { describe, test } from 'node:test'
-import { createClient, createHttpTransport, sleep, TimeoutError } from '@tributary/clickhouse'
+import { createClient, createHttpTransport, ServerError, sleep, TimeoutError } from '@tributary/clickhouse'
 import { type BackendContext, forEachBackend, HTTP_BACKENDS, uniqueTable } from '../backends.ts'
 
 /** Rows of about 1 KB, so that 20,000 of them are more than the socket buffers hold. */
@@ -245,4 +246,96 @@ describe('progress headers', () => {
       await server.close()
     }
   })
+})
+
+describe('settings the transport adds itself', () => {
+  /** A node:http ClickHouse stand-in that answers serverInfo with the given profile and records URLs. */
+  async function profileServer(readonly: string, refuse: (url: URL) => string | undefined) {
+    const urls: URL[] = []
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://localhost')
+        const body = Buffer.concat(chunks).toString()
+        if (body.includes('system.settings')) {
+          res.end(`26.1.1.1\tUTC\t${readonly}\t0\n`)
+          return
+        }
+        urls.push(url)
+        const refusal = refuse(url)
+        if (refusal) {
+          res.writeHead(500, { 'x-clickhouse-exception-code': '164' })
+          res.end(`Code: 164. DB::Exception: ${refusal}. (READONLY)\n`)
+          return
+        }
+        res.end('1\n')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      urls,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    }
+  }
+
+  test('a read-only profile (readonly = 1) gets none', async () => {
+    const server = await profileServer('1', () => undefined)
+    const client = createClient({ url: server.url })
+    try {
+      await client.command('SELECT 1')
+      assert.equal(server.urls.length, 1)
+      for (const name of ['send_progress_in_http_headers', 'max_execution_time'])
+        assert.equal(server.urls[0]!.searchParams.get(name), null)
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+
+  test('a setting the server refuses is dropped: the statement is sent again without it', async () => {
+    const server = await profileServer('0', (url) =>
+      url.searchParams.has('max_execution_time')
+        ? "Cannot modify 'max_execution_time' setting in readonly mode"
+        : undefined,
+    )
+    const client = createClient({ url: server.url })
+    try {
+      await client.command('SELECT 1')
+      await client.command('SELECT 1')
+      assert.deepEqual(
+        server.urls.map((url) => url.searchParams.has('max_execution_time')),
+        [true, false, false],
+      )
+      // A setting the caller asked for is never dropped: its refusal is the caller's error.
+      await assert.rejects(
+        client.command('SELECT 1', undefined, { settings: { max_execution_time: 5 } }),
+        (error: unknown) => error instanceof ServerError && error.code === '164',
+      )
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+})
+
+test('a query that fails after progress headers committed the 200 is a ServerError, not data', async () => {
+  const server = await progressServer((socket) => {
+    const text =
+      "Code: 395. DB::Exception: Value passed to 'throwIf' function is non-zero. (FUNCTION_THROW_IF_VALUE_IS_NON_ZERO)\n"
+    socket.write(
+      `HTTP/1.1 200 OK\r\n${PROGRESS_LINE}X-ClickHouse-Exception-Code: 395\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+    )
+  })
+  const transport = createHttpTransport({ url: server.url })
+  try {
+    await assert.rejects(
+      transport.request({ sql: 'SELECT throwIf(1)', queryId: randomUUID() }),
+      (error: unknown) => error instanceof ServerError && error.code === '395',
+    )
+  } finally {
+    await transport.close()
+    await server.close()
+  }
 })
