@@ -1,0 +1,93 @@
+/**
+ * What a documentation sample runs against, named by `<!-- samples backend=… -->` on its page. Each sample
+ * runs in a fresh empty directory of its own (so `chdb({ path: './data' })` gets a new database) and sees the
+ * backend through `rewrite`: samples write a database's usual local address, and the backend points that
+ * address at the server it started, in a database of the sample's own. A new database adds its backend here.
+ */
+
+export interface SampleContext {
+  /** The sample's code (and its hidden setup) as it is run: local addresses replaced with the server's. */
+  rewrite(code: string): string
+  /** Extra environment for the sample's process. */
+  env: Record<string, string>
+}
+
+export interface StartedBackend {
+  /** A context of its own for one sample (on a server: a fresh database). */
+  forSample(): Promise<SampleContext>
+  stop(): Promise<void>
+}
+
+export interface SampleBackend {
+  description: string
+  start(): Promise<StartedBackend>
+}
+
+/** ClickHouse's default HTTP address as samples write it, with any path and query after it. */
+const CLICKHOUSE_URL = /http:\/\/(?:127\.0\.0\.1|localhost):8123(?:\/[^'"`\s?]*)?(?:\?[^'"`\s]*)?/g
+
+function refuseServerAddress(name: string): SampleContext {
+  return {
+    rewrite(code) {
+      // Only a quoted address is used; one in a comment is prose.
+      const found = /['"`](http:\/\/(?:127\.0\.0\.1|localhost):8123)/.exec(code)
+      if (found !== null) {
+        throw new Error(
+          `the sample uses ${found[1]} but its page says backend=${name}: name backend=clickhouse-server`,
+        )
+      }
+      return code
+    },
+    env: {},
+  }
+}
+
+export const SAMPLE_BACKENDS: Record<string, SampleBackend> = {
+  none: {
+    description: 'no database: the sample runs on its own',
+    async start() {
+      return { forSample: async () => refuseServerAddress('none'), stop: async () => {} }
+    },
+  },
+  chdb: {
+    description: 'embedded ClickHouse (chDB) in the sample directory; no server',
+    async start() {
+      return { forSample: async () => refuseServerAddress('chdb'), stop: async () => {} }
+    },
+  },
+  'clickhouse-server': {
+    description:
+      "Debian's clickhouse-server (18.16) on a free port: http://127.0.0.1:8123 in a sample points at it, in a " +
+      'database of its own; chDB works there too',
+    async start() {
+      const { startClickHouseServer } = await import(
+        '../../packages/clickhouse/test/servers/clickhouse-server.ts'
+      )
+      const server = await startClickHouseServer()
+      let count = 0
+      return {
+        async forSample() {
+          const database = `docs_sample_${++count}`
+          const response = await fetch(`${server.url}/`, {
+            method: 'POST',
+            body: `CREATE DATABASE ${database}`,
+          })
+          if (!response.ok) throw new Error(`CREATE DATABASE ${database}: ${await response.text()}`)
+          return {
+            rewrite: (code) =>
+              code.replace(CLICKHOUSE_URL, (written) => {
+                const url = new URL(written)
+                const target = new URL(server.url)
+                url.protocol = target.protocol
+                url.host = target.host
+                url.searchParams.set('database', database)
+                return url.href
+              }),
+            env: {},
+          }
+        },
+        stop: () => server.stop(),
+      }
+    },
+  },
+}
