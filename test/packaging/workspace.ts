@@ -71,11 +71,24 @@ export function workspacePackages(): WorkspacePackage[] {
   return ordered
 }
 
-/** The environment of a user's shell: no settings leaked from the npm script running the tests. */
+/** Where npm keeps its cache and settings: the same for the tests' npm and the user's. */
+const NPM_LOCATIONS = new Set(['npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig'])
+
+/**
+ * The environment of a user's shell: none of the settings and package fields that the npm script running the
+ * tests exports (`npm_package_*`, `npm_config_local_prefix`, …), but the same npm cache.
+ */
 export function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(key) || key === 'INIT_CWD' || key === 'NODE_OPTIONS') continue
+    const lower = key.toLowerCase()
+    if (
+      (lower.startsWith('npm_') && !NPM_LOCATIONS.has(lower)) ||
+      key === 'INIT_CWD' ||
+      key === 'NODE_OPTIONS'
+    ) {
+      continue
+    }
     env[key] = value
   }
   return env
