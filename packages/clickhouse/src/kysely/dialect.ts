@@ -34,7 +34,7 @@ export class ClickHouseDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new ClickHouseAdapter(this.#config.migrationLock)
+    return new ClickHouseAdapter(this.#config.migrationLock, this.#config.logger)
   }
 
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
