@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import {
   type AcquireOptions,
+  backoffDelay,
   type Capabilities,
   type ColumnInfo,
   ConfigurationError,
+  Deadline,
   flatten,
   log,
   onAbort,
   type RowMode,
+  ServerError,
   type SqlClient,
   type SqlConnection,
   type SqlResult,
   type SqlStatement,
+  sleep,
   versionAtLeast,
 } from '@tributary/core'
 import type { ClickHouseClientConfig } from './config.ts'
@@ -79,6 +83,11 @@ export interface InsertResult {
   writtenRows: bigint | undefined
 }
 
+/** ClickHouse's code for SESSION_IS_LOCKED. */
+const SESSION_IS_LOCKED = '373'
+/** How long a session request waits for the session's previous request to let go of it. */
+const SESSION_LOCK_WAIT_MS = 5000
+
 /** A ClickHouse client: queries, streams, inserts and commands over one transport. */
 export class ClickHouseClient implements SqlClient {
   readonly system = 'clickhouse'
@@ -90,6 +99,8 @@ export class ClickHouseClient implements SqlClient {
   #server: Promise<ServerInfo> | undefined
   readonly #tableColumns = new Map<string, Promise<TableColumn[]>>()
   #closed = false
+  /** Session ends sent in the background by released leases; `close()` waits for them. */
+  readonly #endingSessions = new Set<Promise<void>>()
   /** The answer of `serverInfo()` once it arrived, so queries need not await it again. */
   #known: ServerInfo | undefined
   /** Set once the server is known to have `output_format_binary_write_json_as_string`. */
@@ -253,9 +264,25 @@ export class ClickHouseClient implements SqlClient {
     return new ClickHouseSession(this, randomUUID())
   }
 
+  /** Ends a session on the server (its temporary tables and settings go with it). */
+  endSession(sessionId: string): Promise<void> {
+    return this.#requestInSession(sessionId, () => this.transport.endSession(sessionId))
+  }
+
+  /** Ends a session without making the caller wait; failures are logged. */
+  endSessionInBackground(sessionId: string): void {
+    if (this.#closed) return
+    const ending = this.endSession(sessionId).catch((error: unknown) => {
+      log(this.#config.logger, 'warn', 'could not end a ClickHouse session', { error: String(error) })
+    })
+    this.#endingSessions.add(ending)
+    void ending.finally(() => this.#endingSessions.delete(ending))
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await Promise.allSettled([...this.#endingSessions])
     await this.transport.close()
   }
 
@@ -345,24 +372,26 @@ export class ClickHouseClient implements SqlClient {
     const stopWatching = onAbort(options.signal, () => this.#killInBackground(queryId))
     let response: ClickHouseResponse
     try {
-      response = await this.transport.request(
-        {
-          sql: prepared.sql,
-          params: prepared.params,
-          format,
-          queryId,
-          sessionId: options.sessionId,
-          database: this.#config.database,
-          settings:
-            format === 'RowBinaryWithNamesAndTypes' && this.#jsonAsString
-              ? withBinaryJson(options.settings)
-              : options.settings,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-          idempotent,
-          readsWhole,
-        },
-        onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
+      response = await this.#requestInSession(options.sessionId, () =>
+        this.transport.request(
+          {
+            sql: prepared.sql,
+            params: prepared.params,
+            format,
+            queryId,
+            sessionId: options.sessionId,
+            database: this.#config.database,
+            settings:
+              format === 'RowBinaryWithNamesAndTypes' && this.#jsonAsString
+                ? withBinaryJson(options.settings)
+                : options.settings,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs,
+            idempotent,
+            readsWhole,
+          },
+          onProgress ? { onProgress: (_id, progress) => onProgress(progress) } : undefined,
+        ),
       )
     } catch (error) {
       stopWatching()
@@ -370,6 +399,27 @@ export class ClickHouseClient implements SqlClient {
     }
     if (!options.signal) return response
     return { ...response, body: watchedBody(response.body, stopWatching), summary: response.summary }
+  }
+
+  /**
+   * A session's previous request can hold it for a moment after its response
+   * ended; the server then refuses the next one with SESSION_IS_LOCKED before
+   * running it, so asking again is safe.
+   */
+  async #requestInSession<T>(sessionId: string | undefined, send: () => Promise<T>): Promise<T> {
+    if (sessionId === undefined) return send()
+    const deadline = new Deadline(SESSION_LOCK_WAIT_MS)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send()
+      } catch (error) {
+        if (!(error instanceof ServerError) || error.code !== SESSION_IS_LOCKED || deadline.passed)
+          throw error
+      }
+      await sleep(
+        Math.min(backoffDelay(attempt, { initialDelayMs: 10, maxDelayMs: 250 }), deadline.remainingMs),
+      )
+    }
   }
 
   #killInBackground(queryId: string): void {

@@ -339,6 +339,12 @@ export class ChdbTransport implements ClickHouseTransport {
     return this.#module
   }
 
+  /** A session is an engine connection of its own; ending it closes that connection. */
+  async endSession(sessionId: string): Promise<void> {
+    const connection = this.#sessions.get(sessionId)
+    if (connection) this.#discard(connection, sessionId)
+  }
+
   async #lease(chdb: ChdbModule, sessionId: string | undefined): Promise<EngineConnection> {
     if (sessionId) {
       let connection = this.#sessions.get(sessionId)

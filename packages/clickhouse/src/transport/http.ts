@@ -531,6 +531,25 @@ class HttpTransport implements ClickHouseTransport {
     }
   }
 
+  /**
+   * The HTTP interface has no session close: one request that sets a 1 s
+   * `session_timeout` makes the server drop the session moments later.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    if (this.#closed) return
+    const response = await this.request({
+      sql: 'SELECT 1',
+      format: 'TabSeparated',
+      queryId: crypto.randomUUID(),
+      sessionId,
+      settings: { session_timeout: 1 },
+      idempotent: true,
+    })
+    for await (const _ of response.body) {
+      // drain
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true

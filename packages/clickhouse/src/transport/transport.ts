@@ -87,5 +87,7 @@ export interface ClickHouseTransport {
   request(request: ClickHouseRequest, events?: ClickHouseTransportEvents): Promise<ClickHouseResponse>
   /** Stops a running query on the server, from a different connection than the one running it. */
   kill(queryId: string): Promise<void>
+  /** Ends a session: its temporary tables and settings are gone, its id may not be used again. */
+  endSession(sessionId: string): Promise<void>
   close(): Promise<void>
 }
