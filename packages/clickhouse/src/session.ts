@@ -59,7 +59,9 @@ export class ClickHouseSession implements SqlConnection {
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: QueryParams, options: QueryOptions = {}) {
-    return this.#exclusive(() => this.client.query<R>(sql, params, { ...options, sessionId: this.#sessionId }))
+    return this.#exclusive(() =>
+      this.client.query<R>(sql, params, { ...options, sessionId: this.#sessionId }),
+    )
   }
 
   command(sql: string, params?: QueryParams, options: QueryOptions = {}) {

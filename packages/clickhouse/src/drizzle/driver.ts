@@ -5,7 +5,7 @@
  *   const db = drizzle(createClient({ url }), { schema })
  *   const db = drizzle({ url: 'http://127.0.0.1:8123', username, password })
  */
-import { createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
+import { clientFrom, createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
 import type { Casing, Logger } from 'drizzle-orm'
 import { type ClickHouseClient, createClient } from '../client.ts'
 import type { ClickHouseClientConfig } from '../config.ts'
@@ -32,7 +32,7 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
   clientOrConfig: ClickHouseClient | ClickHouseClientConfig = {},
   config: ClickHouseDrizzleConfig<TSchema> = {},
 ): ClickHouseDrizzleDatabase<TSchema> {
-  const client = isClient(clientOrConfig) ? clientOrConfig : createClient(clientOrConfig)
+  const client = clientFrom(clientOrConfig, createClient)
   return createDrizzleDatabase<TSchema, ClickHouseClient>({
     client,
     dialect: ({ casing }) =>
@@ -46,10 +46,4 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
     logger: config.logger,
     casing: config.casing,
   })
-}
-
-/** Duck-typed so a client from another copy of the package (source vs. build) is still recognised. */
-function isClient(value: ClickHouseClient | ClickHouseClientConfig): value is ClickHouseClient {
-  const candidate = value as Partial<ClickHouseClient>
-  return typeof candidate.acquire === 'function' && typeof candidate.query === 'function'
 }

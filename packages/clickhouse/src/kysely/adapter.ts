@@ -80,7 +80,9 @@ function leaseStore(db: Kysely<any>, options: MigrationLockOptions): LeaseStore 
       }
     },
     async renew(owner, expiresAtMs) {
-      await sql`insert into ${table} (owner, expires_at) values (${owner}, ${BigInt(expiresAtMs)})`.execute(db)
+      await sql`insert into ${table} (owner, expires_at) values (${owner}, ${BigInt(expiresAtMs)})`.execute(
+        db,
+      )
     },
     async latest() {
       try {

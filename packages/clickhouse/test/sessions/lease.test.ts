@@ -54,10 +54,11 @@ forEachBackend((ctx) => {
       await db.connection().execute(async (conn) => {
         await sql`CREATE TEMPORARY TABLE lease_probe (x UInt8)`.execute(conn)
         const controller = new AbortController()
-        const slow = sql`SELECT count() AS lease_kill_probe FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100`.execute(
-          conn,
-          { signal: controller.signal, inflightQueryAbortStrategy: 'kill session' } as never,
-        )
+        const slow =
+          sql`SELECT count() AS lease_kill_probe FROM system.numbers WHERE NOT ignore(sleepEachRow(0.001)) SETTINGS max_block_size = 100`.execute(
+            conn,
+            { signal: controller.signal, inflightQueryAbortStrategy: 'kill session' } as never,
+          )
         // Abort once the server runs it, so the strategy has a statement to stop.
         await pollUntil(
           async () => {
@@ -69,7 +70,10 @@ forEachBackend((ctx) => {
           { timeoutMs: 30_000, initialDelayMs: 20, maxDelayMs: 100 },
         )
         controller.abort()
-        await assert.rejects(slow, (error: unknown) => error instanceof DOMException && error.name === 'AbortError')
+        await assert.rejects(
+          slow,
+          (error: unknown) => error instanceof DOMException && error.name === 'AbortError',
+        )
         // The temporary table belonged to the ended session.
         await assert.rejects(
           sql`SELECT count() FROM lease_probe`.execute(conn),

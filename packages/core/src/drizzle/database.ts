@@ -70,6 +70,23 @@ export type DrizzleDatabase<
   TClient extends SqlClient = SqlClient,
 > = BridgeDatabase<TSchema> & { readonly $client: TClient }
 
+/**
+ * `drizzle(client)` and `drizzle(config)` both work in every package: a value
+ * that already is a client (from this or another copy of the package) is used
+ * as it is, anything else is the config to create one from.
+ */
+export function clientFrom<TClient extends SqlClient, TConfig>(
+  clientOrConfig: TClient | TConfig,
+  create: (config: TConfig) => TClient,
+): TClient {
+  const candidate = clientOrConfig as Partial<SqlClient> | undefined
+  const isClient =
+    typeof candidate?.acquire === 'function' &&
+    typeof candidate.close === 'function' &&
+    typeof candidate.capabilities === 'object'
+  return isClient ? (clientOrConfig as TClient) : create(clientOrConfig as TConfig)
+}
+
 export function createDrizzleDatabase<
   TSchema extends Record<string, unknown> = Record<string, never>,
   TClient extends SqlClient = SqlClient,

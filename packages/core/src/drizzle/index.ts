@@ -6,6 +6,7 @@ export {
 } from './connections.ts'
 export {
   BridgeDatabase,
+  clientFrom,
   createDrizzleDatabase,
   type DrizzleDatabase,
   type DrizzleDatabaseOptions,
