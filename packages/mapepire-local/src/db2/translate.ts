@@ -34,6 +34,8 @@ export type Translated =
       createdSchema?: string
       /** Extra PostgreSQL statements to run first (CREATE OR REPLACE TABLE drops). */
       before?: string[]
+      /** The schema of the object a CREATE names, for messages PostgreSQL gives unqualified. */
+      objectSchema?: string
     }
   | { kind: 'call'; schema: string | undefined; name: string; args: CallArgument[]; paramCount: number }
   | { kind: 'set-schema'; schema: string | undefined; param: boolean }
@@ -330,6 +332,19 @@ function translateGeneral(sig: Token[], verb: string, options: TranslateOptions)
     rewritten.sql += ' CASCADE'
   }
   if (verb === 'WITH' || verb === 'SELECT' || verb === 'VALUES') pgVerb = 'SELECT'
+  let objectSchema: string | undefined
+  if (verb === 'CREATE') {
+    const at = sig.findIndex(
+      (t, i) => i > 0 && i < 6 && isWord(t, 'TABLE', 'VIEW', 'INDEX', 'SEQUENCE', 'ALIAS'),
+    )
+    if (at > 0) {
+      try {
+        objectSchema = readQualifiedName(sig, at + 1, options).schema
+      } catch {
+        // not a name: PostgreSQL reports the syntax error
+      }
+    }
+  }
   return {
     kind: 'statement',
     sql: rewritten.sql,
@@ -339,6 +354,7 @@ function translateGeneral(sig: Token[], verb: string, options: TranslateOptions)
     verb: pgVerb,
     ...(createdSchema === undefined ? {} : { createdSchema }),
     ...(before.length > 0 ? { before } : {}),
+    ...(objectSchema === undefined ? {} : { objectSchema }),
   }
 }
 

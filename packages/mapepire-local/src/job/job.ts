@@ -330,7 +330,7 @@ export class Job {
   }
 
   async #statement(t: Translated & { kind: 'statement' }, params: ParamValue[]): Promise<Execution> {
-    return this.#inStatement(async () => {
+    return this.#inStatement(t.objectSchema, async () => {
       for (const sql of t.before ?? []) await this.#query(sql)
       const r = await this.#query(t.sql, params)
       if (t.createdSchema !== undefined) {
@@ -350,7 +350,12 @@ export class Job {
   }
 
   /** A statement under commitment control is atomic on its own, as on Db2: a failure undoes only it. */
-  async #inStatement<T>(work: () => Promise<T>): Promise<T> {
+  async #inStatement<T>(
+    schemaOrWork: string | undefined | (() => Promise<T>),
+    maybeWork?: () => Promise<T>,
+  ): Promise<T> {
+    const work = typeof schemaOrWork === 'function' ? schemaOrWork : maybeWork!
+    const objectSchema = typeof schemaOrWork === 'function' ? undefined : schemaOrWork
     if (this.#ended) throw connectionGone()
     await this.#beginIfNeeded()
     const wrapped = this.#inTransaction
@@ -362,7 +367,7 @@ export class Job {
       return result
     } catch (error) {
       if (wrapped && !this.#ended) await this.#query('ROLLBACK TO SAVEPOINT mp_statement').catch(() => {})
-      throw this.#sqlError(error)
+      throw this.#sqlError(error, objectSchema)
     } finally {
       this.#running--
     }
@@ -375,12 +380,12 @@ export class Job {
     }
   }
 
-  #sqlError(error: unknown): Error {
+  #sqlError(error: unknown, objectSchema?: string): Error {
     if (error instanceof SqlError || !(error instanceof Error)) return error as Error
     if (this.#ended) return connectionGone()
     const pgError = error as Error & PgErrorLike
     if (typeof pgError.code === 'string') {
-      return fromPostgres(pgError, { defaultSchema: this.messageSchema, db2Name })
+      return fromPostgres(pgError, { defaultSchema: objectSchema ?? this.messageSchema, db2Name })
     }
     return error
   }
