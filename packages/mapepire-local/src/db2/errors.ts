@@ -131,8 +131,8 @@ export function fromPostgres(error: PgErrorLike, context: ErrorContext): SqlErro
     }
     case '42601': {
       if (/at end of input/.test(msg)) return tokenNotValid('<END-OF-STATEMENT>', '')
-      const m = /at or near "([^"]*)"/.exec(msg)
-      const token = m?.[1] ?? '?'
+      const m = /at or near "((?:[^"]|"")*)"$/.exec(msg) ?? /at or near "([^"]*)"/.exec(msg)
+      const token = (m?.[1] ?? '?').replace(/""/g, '"')
       return tokenNotValid(/^[a-z_][a-z0-9_]*$/.test(token) ? token.toUpperCase() : token)
     }
     case '42P07': {

@@ -272,6 +272,8 @@ class BodyTranslator {
   readonly #continueHandlers: Handler[][] = []
   /** FOR-loop records in scope: column name → record variable. */
   readonly #forColumns: Map<string, string>[] = []
+  /** Record variables FOR loops need, declared in the outermost block. */
+  readonly #records = new Set<string>()
 
   constructor(context: ProcedureContext) {
     this.#context = context
@@ -279,7 +281,9 @@ class BodyTranslator {
 
   /** A single-statement body. */
   single(tokens: Token[]): string {
-    return `BEGIN\n${this.statements(tokens)}\nEND;`
+    const body = this.statements(tokens)
+    const records = [...this.#records].map((r) => `${quotePg(r)} record;`)
+    return `${records.length > 0 ? `DECLARE\n${records.join('\n')}\n` : ''}BEGIN\n${body}\nEND;`
   }
 
   /** [label:] BEGIN [ATOMIC] declarations statements END [label] */
@@ -322,6 +326,7 @@ class BodyTranslator {
     if (exitHandlers.length > 0) {
       exception = `\nEXCEPTION\n${exitHandlers.map((h) => `WHEN ${conditionSql(h.condition)} THEN\n${h.body}`).join('\n')}`
     }
+    if (outermost) for (const record of this.#records) declarations.push(`${quotePg(record)} record;`)
     const declare = declarations.length > 0 ? `DECLARE\n${declarations.join('\n')}\n` : ''
     return `${label}${declare}BEGIN\n${body || 'NULL;'}${exception}\nEND${outermost ? '' : ''};`
   }
@@ -570,6 +575,7 @@ class BodyTranslator {
   #for(tokens: Token[]): string {
     // FOR v AS [c CURSOR [WITH HOLD] FOR] select DO s END FOR
     const variable = pgName(foldIdentifier(tokens[1]!.text))
+    this.#records.add(variable)
     if (!isWord(tokens[2], 'AS')) throw tokenNotValid(tokens[2]?.text ?? '<END-OF-STATEMENT>', 'AS')
     let j = 3
     if (isWord(tokens[j + 1], 'CURSOR')) {

@@ -320,8 +320,9 @@ function translateGeneral(sig: Token[], verb: string, options: TranslateOptions)
   const isValues = verb === 'VALUES'
   const query = isQueryStatement(tokens)
   if (query && !isValues) tokens = nameUnnamedColumns(tokens)
-  if (isValues) tokens = parenthesizeValues(tokens)
+  tokens = parenthesizeValues(tokens)
   tokens = finalTable(tokens)
+  tokens = recursiveWith(tokens)
   tokens = countAsInteger(tokens)
   const rewritten = rewrite(tokens, options, { paramOffset: 0 })
   if (
@@ -446,22 +447,25 @@ function alterColumnType(sig: Token[]): Token[] {
   return out
 }
 
-/** `VALUES 1, 2` → `VALUES (1), (2)`: Db2 allows row values without parentheses. */
+/** `VALUES 1, 2` → `VALUES (1), (2)`: Db2 allows row values without parentheses, anywhere. */
 function parenthesizeValues(sig: Token[]): Token[] {
-  const at = sig.findIndex((t) => isWord(t, 'VALUES'))
+  const at = sig.findIndex((t, i) => isWord(t, 'VALUES') && !isOp(sig[i + 1], '(') && !isOp(sig[i - 1], '.'))
+  if (at < 0) return sig
   const rest = sig.slice(at + 1)
   const end = findClauseEnd(rest)
   const rows = splitDepth0(rest.slice(0, end), ',')
   const out: Token[] = sig.slice(0, at + 1)
   rows.forEach((row, index) => {
     if (index > 0) out.push(synthetic(','))
-    const wrapped = row.length > 0 && isOp(row[0], '(') && matchingParen(row, 0) === row.length - 1
-    if (!wrapped) out.push(synthetic('('))
-    out.push(...row)
-    if (!wrapped) out.push(synthetic(')'))
+    out.push(synthetic('('), ...row, synthetic(')'))
   })
-  out.push(...rest.slice(end))
-  return out
+  return [...out, ...parenthesizeValues(rest.slice(end))]
+}
+
+/** Db2 needs no RECURSIVE for a common table expression that refers to itself; PostgreSQL does. */
+function recursiveWith(sig: Token[]): Token[] {
+  if (!isWord(sig[0], 'WITH') || isWord(sig[1], 'RECURSIVE')) return sig
+  return [sig[0]!, synthetic('RECURSIVE', 'word'), ...sig.slice(1)]
 }
 
 function findClauseEnd(tokens: Token[]): number {
@@ -469,8 +473,10 @@ function findClauseEnd(tokens: Token[]): number {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!
     if (isOp(t, '(')) depth++
-    else if (isOp(t, ')')) depth--
-    else if (
+    else if (isOp(t, ')')) {
+      depth--
+      if (depth < 0) return i
+    } else if (
       depth === 0 &&
       isWord(
         t,
