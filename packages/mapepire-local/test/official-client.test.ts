@@ -23,7 +23,6 @@ after(async () => {
 })
 
 // Results are checked field by field; the client's generic result types add nothing here.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type Result = any
 
 async function withJob(

@@ -63,7 +63,7 @@ interface ParameterInfo {
   name: string | null
 }
 
-const SYNCHRONOUS = new Set(['connect', 'cl', 'dove', 'gettracedata', 'exit'])
+const SYNCHRONOUS = new Set(['connect', 'cl', 'dove', 'gettracedata'])
 
 let unparseableCounter = 1
 let incompleteCounter = 1
