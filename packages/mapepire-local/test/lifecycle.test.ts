@@ -92,3 +92,31 @@ test('the CLI prints where it listens and stops on SIGTERM', async () => {
   assert.equal(await exited, 0)
   assert.equal(await portOpen(info.port), false)
 })
+
+test('a cluster does not outlive a process that is killed outright', async () => {
+  const cluster = fileURLToPath(new URL('../src/postgres/cluster.ts', import.meta.url))
+  const script = `import { startPostgresCluster } from ${JSON.stringify(cluster)}
+const c = await startPostgresCluster()
+process.stdout.write(c.socketDir + '\\n')
+setInterval(() => {}, 1000)`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const dir = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (out.includes('\n')) resolve(out.trim())
+    })
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)))
+  })
+  assert.ok(existsSync(dir))
+  assert.ok(postgresProcessesUnder(dir).length > 0)
+  child.kill('SIGKILL')
+  const deadline = Date.now() + 15_000
+  while ((existsSync(dir) || postgresProcessesUnder(dir).length > 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  assert.equal(existsSync(dir), false)
+  assert.deepEqual(postgresProcessesUnder(dir), [])
+})

@@ -4,7 +4,7 @@
  * the cluster belongs to (and runs as) the `postgres` user.
  */
 
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -145,6 +145,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       90_000,
     )
     started = true
+    const disarm = guardAgainstOrphans(join(binDir, 'pg_ctl'), dataDir, dir, account)
     let stopped: Promise<void> | undefined
     return {
       socketDir: dir,
@@ -154,6 +155,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       dataDir,
       stop() {
         stopped ??= (async () => {
+          disarm()
           try {
             await run(
               join(binDir, 'pg_ctl'),
@@ -176,5 +178,40 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     }
     cleanup()
     throw error
+  }
+}
+
+/**
+ * A cluster must not outlive the process that started it: on a normal exit the cluster is stopped
+ * synchronously; if the process is killed outright, a small detached shell that waits on a pipe
+ * from this process kills the postmaster and removes the directory. Returns the disarm function.
+ */
+function guardAgainstOrphans(pgCtl: string, dataDir: string, dir: string, account: RunAs): () => void {
+  const onExit = () => {
+    spawnSync(pgCtl, ['-D', dataDir, '-m', 'immediate', 'stop'], {
+      ...account,
+      stdio: 'ignore',
+      timeout: 20_000,
+    })
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', onExit)
+  const script =
+    'read _ignored; kill -9 "$(head -n 1 "$1/postmaster.pid" 2>/dev/null)" 2>/dev/null; sleep 1; rm -rf -- "$2"'
+  const sentinel = spawn('/bin/sh', ['-c', script, 'sentinel', dataDir, dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  })
+  sentinel.unref()
+  ;(sentinel.stdin as unknown as { unref?: () => void }).unref?.()
+  sentinel.on('error', () => {})
+  sentinel.stdin?.on('error', () => {})
+  return () => {
+    process.off('exit', onExit)
+    try {
+      sentinel.kill('SIGKILL')
+    } catch {
+      // already gone
+    }
   }
 }
