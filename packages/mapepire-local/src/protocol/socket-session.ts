@@ -524,6 +524,9 @@ export class SocketSession {
         parameters = markerModes.filter((p): p is ParameterInfo => p !== undefined)
         if (procedure === undefined)
           parameters = translated.args.filter((a) => a.kind === 'param').map(() => unknownParameter())
+      } else if (translated.kind === 'statement' && execute && translated.isQuery) {
+        // The result set's metadata replaces the prepare metadata in the reply: no need to describe first.
+        parameters = Array.from({ length: translated.paramCount }, () => unknownParameter())
       } else if (translated.kind === 'statement') {
         const columns = await job.describeColumns(translated)
         if (columns) {
