@@ -160,6 +160,37 @@ describe('Db2 spellings PostgreSQL lacks', () => {
   })
 })
 
+describe('Db2 DDL and scalar functions', () => {
+  test('NOT NULL WITH DEFAULT, with and without a value', async () => {
+    await ok(
+      "create table dialect.dflt (id integer not null, n integer not null with default, c char(3) not null with default, d date not null with default, v varchar(5) with default 'x')",
+    )
+    await ok('insert into dialect.dflt (id) values (1)')
+    const [row] = await rows('select n, c, v, d = current date as today from dialect.dflt')
+    assert.deepEqual(row, { N: 0, C: '', V: 'x', TODAY: true })
+  })
+
+  test('date parts, labeled durations, LCASE/UCASE, LOCATE, POSSTR, STRIP, HEX, DAYS', async () => {
+    const [row] = await rows(
+      "select year(d) as y, month(d) as m, day(d) as dd, dayofweek(d) as w, days(d) - days(d - 1 day) as one, lcase('AB') as l, ucase('ab') as u, locate('c', 'abcabc') as loc, locate('c', 'abcabc', 4) as loc4, posstr('abc', 'b') as p, strip('  x  ') as s, hex(x'0aff') as h from (values cast('2024-06-15' as date)) as t(d)",
+    )
+    assert.deepEqual(row, {
+      Y: 2024,
+      M: 6,
+      DD: 15,
+      W: 7,
+      ONE: 1,
+      L: 'ab',
+      U: 'AB',
+      LOC: 3,
+      LOC4: 6,
+      P: 2,
+      S: 'x',
+      H: '0AFF',
+    })
+  })
+})
+
 describe('catalog views', () => {
   test('QSYS2.SYSTABLES and SYSCOLUMNS describe tables with Db2 names and types', async () => {
     assert.deepEqual(

@@ -163,12 +163,20 @@ describe('envelope', () => {
 describe('dove', () => {
   test('explains a statement, and runs it when asked', async () => {
     const client = await connected()
-    const explained = await client.request({ type: 'dove', sql: 'select * from sample.employee where workdept = \'A00\'' })
+    const explained = await client.request({
+      type: 'dove',
+      sql: "select * from sample.employee where workdept = 'A00'",
+    })
     assert.equal(explained.value.success, true, String(explained.value.error))
     assert.ok((explained.value.vedata as unknown[]).length >= 1)
     assert.equal(explained.value.is_done, true)
     assert.equal(explained.keys.includes('data'), false)
-    const run = await client.request({ type: 'dove', sql: 'select deptno from sample.department', run: true, rows: 3 })
+    const run = await client.request({
+      type: 'dove',
+      sql: 'select deptno from sample.department',
+      run: true,
+      rows: 3,
+    })
     assert.equal((run.value.data as unknown[]).length, 3)
     assert.equal(run.value.is_done, false)
     await client.close()

@@ -57,6 +57,34 @@ EXCEPTION WHEN object_not_in_prerequisite_state THEN
   RETURN NULL;
 END $$;
 
+-- Db2 scalar functions PostgreSQL lacks or spells differently (on the path as QSYS).
+CREATE FUNCTION qsys.year(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(YEAR FROM v)::integer $$;
+CREATE FUNCTION qsys.month(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(MONTH FROM v)::integer $$;
+CREATE FUNCTION qsys.day(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(DAY FROM v)::integer $$;
+CREATE FUNCTION qsys.hour(v time) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(HOUR FROM v)::integer $$;
+CREATE FUNCTION qsys.hour(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(HOUR FROM v)::integer $$;
+CREATE FUNCTION qsys.minute(v time) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(MINUTE FROM v)::integer $$;
+CREATE FUNCTION qsys.minute(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(MINUTE FROM v)::integer $$;
+CREATE FUNCTION qsys.second(v time) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT floor(EXTRACT(SECOND FROM v))::integer $$;
+CREATE FUNCTION qsys.second(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT floor(EXTRACT(SECOND FROM v))::integer $$;
+CREATE FUNCTION qsys.microsecond(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT (EXTRACT(MICROSECONDS FROM v)::integer % 1000000) $$;
+CREATE FUNCTION qsys.days(v date) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT (v - DATE '0001-01-01') + 1 $$;
+CREATE FUNCTION qsys.days(v timestamp) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT (v::date - DATE '0001-01-01') + 1 $$;
+CREATE FUNCTION qsys.dayofweek(v date) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(DOW FROM v)::integer + 1 $$;
+CREATE FUNCTION qsys.dayofyear(v date) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(DOY FROM v)::integer $$;
+CREATE FUNCTION qsys.quarter(v date) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT EXTRACT(QUARTER FROM v)::integer $$;
+CREATE FUNCTION qsys.lcase(v text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT lower(v) $$;
+CREATE FUNCTION qsys.ucase(v text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT upper(v) $$;
+CREATE FUNCTION qsys.locate(search text, source text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT strpos(source, search) $$;
+CREATE FUNCTION qsys.locate(search text, source text, start integer) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT CASE WHEN strpos(substr(source, start), search) = 0 THEN 0 ELSE strpos(substr(source, start), search) + start - 1 END
+$$;
+CREATE FUNCTION qsys.posstr(source text, search text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT strpos(source, search) $$;
+CREATE FUNCTION qsys.strip(v text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT btrim(v) $$;
+CREATE FUNCTION qsys.hex(v bytea) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT upper(encode(v, 'hex')) $$;
+CREATE FUNCTION qsys.hex(v text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT upper(encode(convert_to(v, 'UTF8'), 'hex')) $$;
+CREATE FUNCTION qsys.timestamp_iso(v date) RETURNS timestamp LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT v::timestamp $$;
+
 -- Db2 names of PostgreSQL types, as SYSCOLUMNS spells them.
 CREATE FUNCTION qsys.catalog_type(t oid, typmod integer) RETURNS varchar(8) LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE

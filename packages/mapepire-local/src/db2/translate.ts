@@ -771,6 +771,7 @@ export function rewrite(
 ): Rewritten {
   const out: string[] = []
   let params = 0
+  let lastType = ''
   const hasFrom = tokens.some((t) => isWord(t, 'FROM'))
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!
@@ -872,6 +873,32 @@ export function rewrite(
       out.push('qsys.identity_val_local')
       continue
     }
+    if (
+      DURATIONS[w] !== undefined &&
+      prev !== undefined &&
+      (prev.kind === 'number' || prev.kind === 'param' || isOp(prev, ')')) &&
+      !isOp(next, '(')
+    ) {
+      // Labeled durations: `d - 1 DAY`, `ts + ? HOURS`.
+      out.push(`* INTERVAL '1 ${DURATIONS[w]}'`)
+      continue
+    }
+    if (w === 'WITH' && isWord(next, 'DEFAULT')) {
+      // NOT NULL WITH DEFAULT [value]: Db2's spelling of DEFAULT; without a value, the type's default.
+      const after = tokens[i + 2]
+      i++
+      if (
+        after === undefined ||
+        isOp(after, ',', ')') ||
+        isWord(after, 'NOT', 'NULL', 'PRIMARY', 'UNIQUE', 'CHECK', 'REFERENCES', 'CONSTRAINT')
+      ) {
+        out.push(`DEFAULT ${typeDefault(lastType)}`)
+      } else {
+        out.push('DEFAULT')
+      }
+      continue
+    }
+    if (isTypePosition(prev) && TYPE_WORDS.has(w)) lastType = w
     if (w === 'DOUBLE' && !isWord(next, 'PRECISION') && !isOp(next, '(')) {
       out.push('DOUBLE PRECISION')
       continue
@@ -939,6 +966,79 @@ export function rewrite(
     out.push(t.text)
   }
   return { sql: out.join(' ').trim(), paramCount: params }
+}
+
+const DURATIONS: Record<string, string> = {
+  YEAR: 'year',
+  YEARS: 'year',
+  MONTH: 'month',
+  MONTHS: 'month',
+  DAY: 'day',
+  DAYS: 'day',
+  HOUR: 'hour',
+  HOURS: 'hour',
+  MINUTE: 'minute',
+  MINUTES: 'minute',
+  SECOND: 'second',
+  SECONDS: 'second',
+  MICROSECOND: 'microsecond',
+  MICROSECONDS: 'microsecond',
+}
+
+const TYPE_WORDS = new Set([
+  'SMALLINT',
+  'INT',
+  'INTEGER',
+  'BIGINT',
+  'DECIMAL',
+  'DEC',
+  'NUMERIC',
+  'REAL',
+  'DOUBLE',
+  'FLOAT',
+  'DECFLOAT',
+  'CHAR',
+  'CHARACTER',
+  'VARCHAR',
+  'GRAPHIC',
+  'VARGRAPHIC',
+  'CLOB',
+  'DBCLOB',
+  'BLOB',
+  'BINARY',
+  'VARBINARY',
+  'DATE',
+  'TIME',
+  'TIMESTAMP',
+  'BOOLEAN',
+])
+
+/** The value a Db2 column declared WITH DEFAULT (and no value) starts with. */
+function typeDefault(type: string): string {
+  switch (type) {
+    case 'CHAR':
+    case 'CHARACTER':
+    case 'VARCHAR':
+    case 'GRAPHIC':
+    case 'VARGRAPHIC':
+    case 'CLOB':
+    case 'DBCLOB':
+      return "''"
+    case 'BLOB':
+    case 'BINARY':
+    case 'VARBINARY':
+      return "''::bytea"
+    case 'DATE':
+      return 'CURRENT_DATE'
+    case 'TIME':
+      return 'LOCALTIME(0)'
+    case 'TIMESTAMP':
+      return 'LOCALTIMESTAMP'
+    case 'BOOLEAN':
+      return 'false'
+    default:
+      return '0'
+  }
 }
 
 function adjacent(a: Token | undefined, b: Token | undefined, c: Token | undefined): boolean {
