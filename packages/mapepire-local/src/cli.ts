@@ -28,6 +28,21 @@ if (values.help) {
   process.exit(0)
 }
 
+// Signals are handled from the start, so a stop requested while starting (or the moment the address is
+// printed) still removes the cluster.
+let stopRequested = false
+let running: Awaited<ReturnType<typeof startMapepireLocal>> | undefined
+const stop = async () => {
+  if (stopRequested) return
+  stopRequested = true
+  if (running) {
+    await running.stop()
+    process.exit(0)
+  }
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
+
 const local = await startMapepireLocal({
   port: Number(values.port),
   host: values.host,
@@ -36,16 +51,12 @@ const local = await startMapepireLocal({
   tls: !values['no-tls'],
   sample: values['no-sample'] ? false : 'SAMPLE',
 })
+running = local
+if (stopRequested) {
+  await local.stop()
+  process.exit(0)
+}
 if (values['ca-file'] && local.ca) writeFileSync(values['ca-file'], local.ca)
 process.stdout.write(
   `${JSON.stringify({ url: local.url, host: local.host, port: local.port, user: local.user, password: local.password, ca: local.ca ?? null }, null, 2)}\n`,
 )
-let stopping = false
-const stop = async () => {
-  if (stopping) return
-  stopping = true
-  await local.stop()
-  process.exit(0)
-}
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)

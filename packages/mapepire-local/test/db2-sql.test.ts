@@ -191,6 +191,34 @@ describe('Db2 DDL and scalar functions', () => {
   })
 })
 
+describe('casting functions', () => {
+  test('INTEGER, DECIMAL, CHAR, VARCHAR, DATE, TIMESTAMP as functions', async () => {
+    const reply = await ok(
+      "select integer('42') as i, decimal('12.345', 5, 2) as d, char(123) as c, varchar('abc', 2) as v, date('2024-06-15') as dt, timestamp('2024-06-15', '13:45:30') as ts from sysibm.sysdummy1",
+    )
+    assert.deepEqual(reply.data, [
+      { I: 42, D: 12.35, C: '123', V: 'ab', DT: '2024-06-15', TS: '2024-06-15 13:45:30.000000' },
+    ])
+    const types = (reply.metadata as { columns: { type: string }[] }).columns.map((c) => c.type)
+    assert.deepEqual(types.slice(0, 2), ['INTEGER', 'DECIMAL'])
+  })
+
+  test('CHAR(n) in a table definition stays a type', async () => {
+    await ok('create table dialect.chartype (c char(4), d decimal(7, 2))')
+    const meta = await ok('select * from dialect.chartype')
+    assert.deepEqual(
+      (meta.metadata as { columns: { type: string; precision: number }[] }).columns.map((c) => [
+        c.type,
+        c.precision,
+      ]),
+      [
+        ['CHAR', 4],
+        ['DECIMAL', 7],
+      ],
+    )
+  })
+})
+
 describe('catalog views', () => {
   test('QSYS2.SYSTABLES and SYSCOLUMNS describe tables with Db2 names and types', async () => {
     assert.deepEqual(

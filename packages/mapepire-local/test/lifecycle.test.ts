@@ -63,6 +63,8 @@ test('the CLI prints where it listens and stops on SIGTERM', async () => {
     ['--conditions=tributary-source', cli, '--port', '0', '--no-sample', '--password', 'clipw'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A child that inherits the test runner's context reports to it instead of running plainly.
+      env: Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_TEST_CONTEXT')),
     },
   )
   let out = ''
@@ -87,7 +89,9 @@ test('the CLI prints where it listens and stops on SIGTERM', async () => {
   assert.equal(info.user, 'MAPEPIRE')
   assert.equal(info.password, 'clipw')
   assert.match(info.ca, /BEGIN CERTIFICATE/)
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  )
   child.kill('SIGTERM')
   assert.equal(await exited, 0)
   assert.equal(await portOpen(info.port), false)

@@ -324,6 +324,7 @@ function translateGeneral(sig: Token[], verb: string, options: TranslateOptions)
   tokens = finalTable(tokens)
   tokens = recursiveWith(tokens)
   tokens = countAsInteger(tokens)
+  if (!['CREATE', 'ALTER', 'DECLARE'].includes(verb)) tokens = castFunctions(tokens)
   const rewritten = rewrite(tokens, options, { paramOffset: 0 })
   if (
     verb === 'DROP' &&
@@ -652,6 +653,106 @@ const KEYWORDS_BEFORE_OPERAND = new Set([
   'BETWEEN',
   'DISTINCT',
 ])
+
+const CAST_FUNCTIONS: Record<string, string> = {
+  SMALLINT: 'SMALLINT',
+  INT: 'INTEGER',
+  INTEGER: 'INTEGER',
+  BIGINT: 'BIGINT',
+  DECIMAL: 'DECIMAL',
+  DEC: 'DECIMAL',
+  DOUBLE: 'DOUBLE PRECISION',
+  DOUBLE_PRECISION: 'DOUBLE PRECISION',
+  FLOAT: 'DOUBLE PRECISION',
+  REAL: 'REAL',
+  CHAR: 'VARCHAR',
+  VARCHAR: 'VARCHAR',
+  DATE: 'DATE',
+  TIME: 'TIME(0)',
+  TIMESTAMP: 'TIMESTAMP',
+}
+
+/**
+ * Db2's casting functions (`INTEGER(x)`, `DECIMAL(x, 9, 2)`, `CHAR(x, 10)`, `DATE(x)`, `TIMESTAMP(d, t)`)
+ * → CAST. Only outside DDL, where `CHAR(10)` is a type, and never after AS (a CAST's own type).
+ */
+export function castFunctions(sig: Token[]): Token[] {
+  const out: Token[] = []
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!
+    const target = t.kind === 'word' ? CAST_FUNCTIONS[t.value] : undefined
+    if (target === undefined || !isOp(sig[i + 1], '(') || isWord(sig[i - 1], 'AS') || isOp(sig[i - 1], '.')) {
+      out.push(t)
+      continue
+    }
+    const close = matchingParen(sig, i + 1)
+    const args = splitDepth0(sig.slice(i + 2, close), ',').map((arg) => castFunctions(arg))
+    const [value, ...rest] = args
+    if (value === undefined || value.length === 0) {
+      out.push(t)
+      continue
+    }
+    if (t.value === 'TIMESTAMP' && rest.length === 1) {
+      out.push(
+        synthetic('('),
+        synthetic('CAST', 'word'),
+        synthetic('('),
+        ...value,
+        synthetic('AS', 'word'),
+        synthetic('DATE', 'word'),
+        synthetic(')'),
+      )
+      out.push(
+        synthetic('+'),
+        synthetic('CAST', 'word'),
+        synthetic('('),
+        ...rest[0]!,
+        synthetic('AS', 'word'),
+        synthetic('TIME', 'word'),
+        synthetic(')'),
+        synthetic(')'),
+      )
+      i = close
+      continue
+    }
+    let type = target
+    const numbers = rest.map((arg) =>
+      arg.length === 1 && arg[0]!.kind === 'number' ? arg[0]!.text : undefined,
+    )
+    if (
+      (t.value === 'DECIMAL' || t.value === 'DEC') &&
+      numbers.length > 0 &&
+      numbers.every((n) => n !== undefined)
+    ) {
+      type = `DECIMAL(${numbers.join(', ')})`
+    } else if (
+      (t.value === 'CHAR' || t.value === 'VARCHAR') &&
+      numbers.length === 1 &&
+      numbers[0] !== undefined
+    ) {
+      type = `${t.value}(${numbers[0]})`
+    } else if (t.value === 'DECIMAL' || t.value === 'DEC') {
+      type = 'DECIMAL(15, 0)'
+    }
+    out.push(
+      synthetic('CAST', 'word'),
+      synthetic('('),
+      synthetic('('),
+      ...value,
+      synthetic(')'),
+      synthetic('AS', 'word'),
+      {
+        kind: 'op',
+        text: ` ${type} `,
+        value: type,
+        start: -1,
+      },
+      synthetic(')'),
+    )
+    i = close
+  }
+  return out
+}
 
 /** Db2's COUNT is INTEGER (COUNT_BIG is BIGINT); PostgreSQL's count is bigint. */
 export function countAsInteger(sig: Token[]): Token[] {
