@@ -1,7 +1,7 @@
-import { ParameterError } from '@tributary/core'
+import { integerRange, ParameterError, previewValue } from '@tributary/core'
 import { formatType, parseType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
-import { integerRange, isPlainObject, previewValue } from './scalars.ts'
+import { isPlainObject } from './scalars.ts'
 import { TypedValue } from './typed.ts'
 
 /**
@@ -73,7 +73,7 @@ export function inferTypeTree(value: unknown): ClickHouseType {
 function bigintType(n: bigint): ClickHouseType {
   for (const bits of [64, 128, 256] as const) {
     for (const signed of [true, false]) {
-      const [min, max] = integerRange(signed, bits)
+      const [min, max] = integerRange(bits, signed)
       if (n >= min && n <= max) return { kind: 'Int', signed, bits }
     }
   }
@@ -108,15 +108,15 @@ function widerInt(
   b: Extract<ClickHouseType, { kind: 'Int' }>,
   whole: unknown,
 ): ClickHouseType {
-  const [minA, maxA] = integerRange(a.signed, a.bits)
-  const [minB, maxB] = integerRange(b.signed, b.bits)
+  const [minA, maxA] = integerRange(a.bits, a.signed)
+  const [minB, maxB] = integerRange(b.bits, b.signed)
   // biome-ignore lint/complexity/useMathMinMax: bigint operands
   const min = minA < minB ? minA : minB
   // biome-ignore lint/complexity/useMathMinMax: bigint operands
   const max = maxA > maxB ? maxA : maxB
   for (const bits of [64, 128, 256] as const) {
     for (const signed of [true, false]) {
-      const [lo, hi] = integerRange(signed, bits)
+      const [lo, hi] = integerRange(bits, signed)
       if (min >= lo && max <= hi) return { kind: 'Int', signed, bits }
     }
   }

@@ -1,3 +1,4 @@
+import { utcCalendarText } from '@tributary/core'
 import { formatType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
 import { legacyNull, legacyScalar } from './legacy-literal.ts'
@@ -17,7 +18,6 @@ import {
   toUuidText,
   tupleElements,
   unwrapTyped,
-  utcCalendarText,
   type ValueContext,
   valueError,
 } from './scalars.ts'

@@ -1,40 +1,36 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import { ParameterError } from '@tributary/core'
+import {
+  calendarDay,
+  checkUnicode,
+  valueError as coreValueError,
+  exactDecimal,
+  exactInteger,
+  formatCalendarDay,
+  type Instant,
+  type InstantOptions,
+  toInstant as instantOf,
+  type ParameterError,
+  ValueRejection,
+  type ValueTarget,
+} from '@tributary/core'
 import { formatType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
 import { TypedValue } from './typed.ts'
 
 /**
- * Validation and normalisation of single JS values against a ClickHouse type.
- * The text formatter, the SQL literal formatter and the TSV writer all build
- * on these, so a value is accepted or refused the same way on every path and
- * nothing is ever rounded or clamped silently.
+ * Validation and normalisation of single JS values against a ClickHouse type,
+ * on the shared checks of @tributary/core. The text formatter, the SQL literal
+ * formatter and the TSV writer all build on these, so a value is accepted or
+ * refused the same way on every path and nothing is ever rounded or clamped
+ * silently.
  */
 
 type Of<K extends ClickHouseType['kind']> = Extract<ClickHouseType, { kind: K }>
 
-/** Where a value sits, for error messages: the parameter name (if any). */
-export interface ValueContext {
-  name?: string | undefined
-  /** What `name` names in messages; 'parameter' unless told. */
-  role?: string | undefined
-}
+/** Where a value sits (for error messages) and how sub-second Dates are written. */
+export interface ValueContext extends ValueTarget, InstantOptions {}
 
-const PREVIEW_LIMIT = 64
-
-/** A short, single-line rendering of a value for error messages (never the whole of a huge value). */
-export function previewValue(value: unknown): string {
-  let text: string
-  if (typeof value === 'string') text = JSON.stringify(value)
-  else if (typeof value === 'bigint') text = `${value}n`
-  else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
-  else if (value instanceof Uint8Array) text = `Uint8Array(${value.length})`
-  else if (Array.isArray(value)) text = `array(${value.length})`
-  else if (value === null || value === undefined) text = String(value)
-  else if (typeof value === 'object') text = value instanceof Map ? `Map(${value.size})` : 'object'
-  else text = String(value)
-  return text.length > PREVIEW_LIMIT ? `${text.slice(0, PREVIEW_LIMIT)}…(${text.length} chars)` : text
-}
+export type { Instant }
 
 export function valueError(
   type: ClickHouseType,
@@ -42,16 +38,19 @@ export function valueError(
   reason: string,
   ctx: ValueContext,
 ): ParameterError {
-  const where = ctx.name === undefined ? '' : ` for ${ctx.role ?? 'parameter'} '${ctx.name}'`
   let typeText: string
   try {
     typeText = formatType(type)
   } catch {
     typeText = type.kind
   }
-  return new ParameterError(`Cannot send ${previewValue(value)} as ${typeText}${where}: ${reason}`, {
-    system: 'clickhouse',
-  })
+  return coreValueError(value, typeText, reason, ctx, 'clickhouse')
+}
+
+/** The checked value, or the rejection thrown as a ParameterError for this type and place. */
+function accept<T>(result: T | ValueRejection, type: ClickHouseType, value: unknown, ctx: ValueContext): T {
+  if (result instanceof ValueRejection) throw valueError(type, value, result.reason, ctx)
+  return result
 }
 
 /** A `TypedValue` stands for its value once the type is known. */
@@ -61,25 +60,9 @@ export function unwrapTyped(value: unknown): unknown {
 
 // ---------------------------------------------------------------- integers
 
-export function integerRange(signed: boolean, bits: number): [bigint, bigint] {
-  const b = BigInt(bits)
-  return signed ? [-(1n << (b - 1n)), (1n << (b - 1n)) - 1n] : [0n, (1n << b) - 1n]
-}
-
 /** An integer value of an (U)IntN type, exactly. */
 export function toInteger(value: unknown, type: Of<'Int'>, ctx: ValueContext): bigint {
-  let n: bigint
-  if (typeof value === 'bigint') n = value
-  else if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw valueError(type, value, 'not an integer', ctx)
-    // Beyond 2^53 the number has probably been rounded already; ask for a bigint.
-    if (!Number.isSafeInteger(value)) throw valueError(type, value, 'unsafe integer; pass a bigint', ctx)
-    n = BigInt(value)
-  } else if (typeof value === 'string' && /^[+-]?\d{1,80}$/.test(value)) n = BigInt(value)
-  else throw valueError(type, value, 'expected an integer (number, bigint or decimal digits)', ctx)
-  const [min, max] = integerRange(type.signed, type.bits)
-  if (n < min || n > max) throw valueError(type, value, 'out of range', ctx)
-  return n
+  return accept(exactInteger(value, type.bits, type.signed), type, value, ctx)
 }
 
 // ---------------------------------------------------------------- floats
@@ -107,44 +90,9 @@ export function toFloatText(value: unknown, type: Of<'Float'>, ctx: ValueContext
 
 // ---------------------------------------------------------------- decimals
 
-/** Plain decimal digits for a finite number or numeric text, expanding exponent notation. */
-export function plainDecimal(text: string): string | undefined {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text)
-  if (!m) return undefined
-  const [, sign, intPart = '', fracPart = '', expText] = m
-  if (intPart === '' && fracPart === '') return undefined
-  let digits = intPart + fracPart
-  let point = intPart.length + (expText === undefined ? 0 : Number(expText))
-  if (!Number.isFinite(point) || Math.abs(point) > 1000) return undefined
-  if (point < 0) {
-    digits = '0'.repeat(-point) + digits
-    point = 0
-  }
-  if (point > digits.length) digits += '0'.repeat(point - digits.length)
-  let int = digits.slice(0, point).replace(/^0+/, '') || '0'
-  const frac = digits.slice(point).replace(/0+$/, '')
-  if (int === '0' && frac === '') int = '0'
-  const negative = sign === '-' && !(int === '0' && frac === '')
-  return `${negative ? '-' : ''}${int}${frac === '' ? '' : `.${frac}`}`
-}
-
 /** Exact decimal text with exactly `scale` fraction digits; refuses values that need rounding or overflow. */
 export function toDecimalText(value: unknown, type: Of<'Decimal'>, ctx: ValueContext): string {
-  let text: string | undefined
-  if (typeof value === 'bigint') text = value.toString()
-  else if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw valueError(type, value, 'not a finite number', ctx)
-    // The shortest round-trip form is the decimal the number was written as.
-    text = plainDecimal(String(value))
-  } else if (typeof value === 'string') text = plainDecimal(value.trim())
-  if (text === undefined) throw valueError(type, value, 'expected a decimal number', ctx)
-  const negative = text.startsWith('-')
-  const [int = '0', frac = ''] = (negative ? text.slice(1) : text).split('.')
-  if (frac.length > type.scale) throw valueError(type, value, `more than ${type.scale} fraction digits`, ctx)
-  const intDigits = int === '0' ? 0 : int.length
-  if (intDigits > type.precision - type.scale) throw valueError(type, value, 'too many integer digits', ctx)
-  const fraction = frac.padEnd(type.scale, '0')
-  return `${negative ? '-' : ''}${int}${type.scale > 0 ? `.${fraction}` : ''}`
+  return accept(exactDecimal(value, type.precision, type.scale), type, value, ctx)
 }
 
 // ---------------------------------------------------------------- strings
@@ -156,8 +104,8 @@ export function toStringValue(
   ctx: ValueContext,
 ): { text: string } | { bytes: Uint8Array } {
   if (typeof value === 'string') {
-    // A lone surrogate has no UTF-8 form; encoders would silently put U+FFFD there.
-    if (LONE_SURROGATE.test(value)) throw valueError(type, value, 'contains a lone UTF-16 surrogate', ctx)
+    const problem = checkUnicode(value)
+    if (problem !== undefined) throw valueError(type, value, problem.reason, ctx)
     if (type.kind === 'FixedString' && Buffer.byteLength(value, 'utf8') > type.length)
       throw valueError(type, value, `longer than ${type.length} bytes`, ctx)
     return { text: value }
@@ -170,69 +118,16 @@ export function toStringValue(
   throw valueError(type, value, 'expected a string or Uint8Array', ctx)
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
-/** Text for bytes when they are valid UTF-8, otherwise undefined. */
-export function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return undefined
-  }
-}
-
 // ---------------------------------------------------------------- dates
-
-const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/
-const DAY_MS = 86_400_000
-
-function epochDayOf(text: string): number | undefined {
-  const m = DATE_TEXT.exec(text)
-  if (!m) return undefined
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) return undefined
-  return ms / DAY_MS
-}
 
 const DATE_RANGE = { Date: [0, 65535], Date32: [-25567, 120529] } as const
 
 /** `YYYY-MM-DD` for a Date/Date32 value (a 'YYYY-MM-DD' string or a Date at UTC midnight). */
 export function toDateText(value: unknown, type: Of<'Date'> | Of<'Date32'>, ctx: ValueContext): string {
-  let day: number | undefined
-  if (typeof value === 'string') day = epochDayOf(value)
-  else if (value instanceof Date) {
-    const ms = value.getTime()
-    if (Number.isNaN(ms)) throw valueError(type, value, 'invalid Date', ctx)
-    if (ms % DAY_MS !== 0) throw valueError(type, value, 'has a time of day (expected UTC midnight)', ctx)
-    day = ms / DAY_MS
-  }
-  if (day === undefined) throw valueError(type, value, "expected 'YYYY-MM-DD' or a Date at UTC midnight", ctx)
+  const day = accept(calendarDay(value), type, value, ctx)
   const [min, max] = DATE_RANGE[type.kind]
   if (day < min || day > max) throw valueError(type, value, 'outside the range of the type', ctx)
-  return new Date(day * DAY_MS).toISOString().slice(0, 10)
-}
-
-/** An instant as whole seconds (floor) plus `precision` fraction digits (so always >= 0). */
-export interface Instant {
-  seconds: bigint
-  fraction: string
-}
-
-const DATETIME_TEXT =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i
-
-function splitFraction(
-  frac: string,
-  precision: number,
-  type: ClickHouseType,
-  value: unknown,
-  ctx: ValueContext,
-) {
-  const trimmed = frac.replace(/0+$/, '')
-  if (trimmed.length > precision) throw valueError(type, value, `more than ${precision} fraction digits`, ctx)
-  return trimmed.padEnd(precision, '0')
+  return formatCalendarDay(day)
 }
 
 /**
@@ -245,50 +140,7 @@ export function toInstant(
   type: ClickHouseType,
   ctx: ValueContext,
 ): Instant {
-  if (value instanceof Date) {
-    const ms = value.getTime()
-    if (Number.isNaN(ms)) throw valueError(type, value, 'invalid Date', ctx)
-    const seconds = Math.floor(ms / 1000)
-    const millis = String(ms - seconds * 1000).padStart(3, '0')
-    return { seconds: BigInt(seconds), fraction: splitFraction(millis, precision, type, value, ctx) }
-  }
-  if (typeof value === 'string') {
-    const m = DATETIME_TEXT.exec(value.trim())
-    if (m) {
-      const [, y, mo, d, h, mi, s, frac = '', zone] = m
-      const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))
-      const check = new Date(base).toISOString()
-      if (Number.isNaN(base) || check.slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`)
-        throw valueError(type, value, 'not a valid calendar date and time', ctx)
-      let offsetSeconds = 0
-      if (zone !== undefined && zone.toUpperCase() !== 'Z') {
-        const digits = zone.replace(':', '')
-        const minutes = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5))
-        offsetSeconds = (digits[0] === '-' ? -1 : 1) * minutes * 60
-      }
-      return {
-        seconds: BigInt(base / 1000 - offsetSeconds),
-        fraction: splitFraction(frac, precision, type, value, ctx),
-      }
-    }
-  }
-  let plain: string | undefined
-  if (typeof value === 'bigint') plain = value.toString()
-  else if (typeof value === 'number' && Number.isFinite(value)) plain = plainDecimal(String(value))
-  else if (typeof value === 'string')
-    plain = /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? plainDecimal(value.trim()) : undefined
-  if (plain === undefined)
-    throw valueError(type, value, 'expected a Date, an ISO-8601 string or Unix seconds', ctx)
-  const negative = plain.startsWith('-')
-  const [int = '0', frac = ''] = (negative ? plain.slice(1) : plain).split('.')
-  const fraction = splitFraction(frac, precision, type, value, ctx)
-  let seconds = BigInt(int)
-  if (!negative) return { seconds, fraction }
-  // Floor semantics: -1.25 is -2 seconds plus 0.75.
-  if (/^0*$/.test(fraction)) return { seconds: -seconds, fraction }
-  seconds = -seconds - 1n
-  const scale = 10n ** BigInt(precision)
-  return { seconds, fraction: (scale - BigInt(fraction)).toString().padStart(precision, '0') }
+  return accept(instantOf(value, precision, ctx), type, value, ctx)
 }
 
 const DATETIME_MAX = 4294967295n
@@ -317,35 +169,6 @@ export function checkInstantRange(
     ticks < -INT64_MAX - 1n
   )
     throw valueError(type, value, 'outside the range of the type', ctx)
-}
-
-/** `YYYY-MM-DD hh:mm:ss[.fraction]` of an instant as UTC wall time. */
-export function utcCalendarText(instant: Instant): string {
-  const iso = new Date(Number(instant.seconds) * 1000).toISOString()
-  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
-  return instant.fraction === '' ? base : `${base}.${instant.fraction}`
-}
-
-/** Wall time of an instant in an IANA zone (for the few places the server needs wall time). */
-export function zonedCalendarText(instant: Instant, timezone: string): string | undefined {
-  let parts: Intl.DateTimeFormatPart[]
-  try {
-    parts = new Intl.DateTimeFormat('en-CA', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(new Date(Number(instant.seconds) * 1000))
-  } catch {
-    return undefined
-  }
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? ''
-  const base = `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`
-  return instant.fraction === '' ? base : `${base}.${instant.fraction}`
 }
 
 // ---------------------------------------------------------------- others

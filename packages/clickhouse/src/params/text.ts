@@ -1,4 +1,4 @@
-import { ParameterError } from '@tributary/core'
+import { ParameterError, strictUtf8, zonedCalendarText } from '@tributary/core'
 import type { ClickHouseType } from '../formats/types.ts'
 import {
   checkInstantRange,
@@ -17,10 +17,8 @@ import {
   toUuidText,
   tupleElements,
   unwrapTyped,
-  utf8Text,
   type ValueContext,
   valueError,
-  zonedCalendarText,
 } from './scalars.ts'
 
 /**
@@ -60,7 +58,7 @@ export function encodeText(value: unknown, type: ClickHouseType, nested: boolean
     case 'FixedString': {
       const v = toStringValue(value, type, ctx)
       if ('text' in v) return nested ? quoteText(v.text) : escapeText(v.text)
-      const text = utf8Text(v.bytes)
+      const text = strictUtf8(v.bytes)
       if (text !== undefined) return nested ? quoteText(text) : escapeText(text)
       return nested ? `'${escapeBytes(v.bytes, true)}'` : escapeBytes(v.bytes, false)
     }
