@@ -3,6 +3,7 @@ import { ProtocolError } from '@tributary/core'
 import { RowBinaryReader, type RowShape } from './formats/rowbinary-reader.ts'
 import { TsvReader } from './formats/tsv-reader.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
+import { setOwn } from './formats/value-text.ts'
 
 /**
  * Result formats the client reads: binary with its own header where the server has it;
@@ -94,10 +95,18 @@ export function decodeBatches<R>(
 
 /**
  * Builds row objects with a fixed key order. Duplicate column names keep the
- * last value, as a plain object would.
+ * last value, as a plain object would. A column named `__proto__` becomes an
+ * own property (plain assignment would replace the row's prototype instead).
  */
 function objectBuilder<R>(names: readonly string[]): (row: unknown[]) => R {
   const count = names.length
+  if (names.includes('__proto__')) {
+    return (row) => {
+      const obj: Record<string, unknown> = {}
+      for (let i = 0; i < count; i++) setOwn(obj, names[i]!, row[i])
+      return obj as R
+    }
+  }
   return (row) => {
     const obj: Record<string, unknown> = {}
     for (let i = 0; i < count; i++) obj[names[i]!] = row[i]
