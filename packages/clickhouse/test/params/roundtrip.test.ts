@@ -1,15 +1,31 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { query, queryBind } from 'chdb'
-import { parseType } from '../../src/formats/type-parser.ts'
 import { substitutePlaceholders } from '../../src/params/placeholders.ts'
-import { formatParamText, toChdbParam } from '../../src/params/text.ts'
+import { toChdbParam } from '../../src/params/text.ts'
+import { prepareStatement } from '../../src/statement.ts'
+import type { ServerInfo } from '../../src/transport/transport.ts'
 import { generateParameterCases, type ParameterCase } from '../fuzz/parameter-values.ts'
 
 // Every case selects the value next to a constant column: the output must be
 // exactly one row of two fields, so a value that changed the statement shows.
 const SETTINGS = 'SETTINGS output_format_decimal_trailing_zeros = 1'
 const CASES = 2500
+const CHDB: ServerInfo = {
+  version: '26.7',
+  supportsQueryParameters: true,
+  supportsRowBinaryWithNamesAndTypes: true,
+  timezone: 'UTC',
+}
+
+/** Binds as the client does: server-side text, or a typed literal for the values servers mis-type. */
+function bindLikeClient(c: ParameterCase): string {
+  const prepared = prepareStatement(sqlFor(c), { p: c.value }, CHDB)
+  const params = Object.fromEntries(
+    Object.entries(prepared.params ?? {}).map(([k, v]) => [k, toChdbParam(v)]),
+  )
+  return queryBind(prepared.sql, params, 'TSV')
+}
 
 function sqlFor(c: ParameterCase): string {
   return `SELECT {p:${c.type}} AS v, 'end' AS c ${SETTINGS}`
@@ -43,18 +59,12 @@ function describeValue(v: unknown): string {
 }
 
 describe('parameter values round-trip through chDB exactly', () => {
-  test('server-side binding: queryBind with formatParamText → toChdbParam', () => {
+  test('server-side binding: queryBind with the text prepareStatement makes → toChdbParam', () => {
     const failures: string[] = []
     let n = 0
     for (const c of generateParameterCases(20240101, CASES)) {
       n++
-      check(failures, c, () =>
-        queryBind(
-          sqlFor(c),
-          { p: toChdbParam(formatParamText(c.value, parseType(c.type), { name: 'p' })) },
-          'TSV',
-        ),
-      )
+      check(failures, c, () => bindLikeClient(c))
     }
     assert.equal(n, CASES)
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${CASES} cases failed`)
@@ -87,9 +97,7 @@ describe('parameter values round-trip through chDB exactly', () => {
     const failures: string[] = []
     for (const c of generateParameterCases(99, 500)) {
       check(failures, c, () => query(substitutePlaceholders(sqlFor(c), { p: c.value }), 'TSV'))
-      check(failures, c, () =>
-        queryBind(sqlFor(c), { p: toChdbParam(formatParamText(c.value, parseType(c.type))) }, 'TSV'),
-      )
+      check(failures, c, () => bindLikeClient(c))
     }
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} cases failed`)
   })
