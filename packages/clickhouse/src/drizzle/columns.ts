@@ -10,7 +10,7 @@
  * can read their inner types.
  */
 
-import { ConfigurationError } from '@tributary/core'
+import { ConfigurationError, decodeUtf8 } from '@tributary/core'
 import {
   type ConvertCustomConfig,
   customType,
@@ -109,7 +109,7 @@ function toBigInt(value: unknown): bigint {
 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value
-  if (value instanceof Uint8Array) return new TextDecoder().decode(value)
+  if (value instanceof Uint8Array) return decodeUtf8(value)
   return String(value)
 }
 

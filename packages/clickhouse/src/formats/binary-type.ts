@@ -1,4 +1,4 @@
-import { NotSupportedError } from '@tributary/core'
+import { decodeUtf8, NotSupportedError } from '@tributary/core'
 import type { ClickHouseType } from './types.ts'
 
 /**
@@ -30,7 +30,7 @@ export function readBinaryType(
   const str = (): string => {
     const n = varUInt()
     if (r.pos + n > end) throw need
-    const s = new TextDecoder().decode(bytes.subarray(r.pos, r.pos + n))
+    const s = decodeUtf8(bytes.subarray(r.pos, r.pos + n))
     r.pos += n
     return s
   }

@@ -1,4 +1,4 @@
-import { ProtocolError } from '@tributary/core'
+import { decodeUtf8, ProtocolError } from '@tributary/core'
 import { copyBytes, type SliceableBuffer, utf8 } from './rowbinary-decoders.ts'
 import { formatType } from './type-parser.ts'
 import type { ClickHouseType } from './types.ts'
@@ -40,7 +40,6 @@ export type NestedDecoder = (c: TextCursor) => unknown
 
 const BACKSLASH = 92
 const QUOTE = 39
-const decoder = new TextDecoder()
 
 function bad(what: string, text: string): never {
   const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text
@@ -106,7 +105,7 @@ function hasBackslash(b: Uint8Array, start: number, end: number): boolean {
 /** An escaped field as text. */
 export function fieldText(b: SliceableBuffer, start: number, end: number): string {
   if (!hasBackslash(b, start, end)) return utf8(b, start, end)
-  return decoder.decode(unescapeBytes(b, start, end))
+  return decodeUtf8(unescapeBytes(b, start, end))
 }
 
 function fieldBytes(b: SliceableBuffer, start: number, end: number): Uint8Array {
@@ -171,7 +170,7 @@ function readToken(c: TextCursor): string {
     let i = start
     while (i < c.end) {
       const ch = b[i] as number
-      if (ch === BACKSLASH) return decoder.decode(readTokenBytes(c))
+      if (ch === BACKSLASH) return decodeUtf8(readTokenBytes(c))
       if (ch === QUOTE) {
         c.pos = i + 1
         return utf8(b, start, i)

@@ -1,3 +1,5 @@
+import { decodeUtf8 } from '@tributary/core'
+
 /**
  * Value shaping shared by the RowBinary and TSV readers, so that both give the
  * very same JS values for the same data (see docs/clickhouse-types.md).
@@ -171,11 +173,9 @@ export function formatIPv6(b: Uint8Array, p: number): string {
 export function mapKeyText(key: unknown): string {
   if (typeof key === 'string') return key
   if (key instanceof Date) return key.toISOString()
-  if (key instanceof Uint8Array) return textDecoder.decode(key)
+  if (key instanceof Uint8Array) return decodeUtf8(key)
   return String(key)
 }
-
-const textDecoder = new TextDecoder()
 
 /** Assigns an own property even for the name '__proto__'. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
