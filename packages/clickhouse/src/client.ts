@@ -108,7 +108,7 @@ export class ClickHouseClient implements SqlClient {
 
   constructor(config: ClickHouseClientConfig = {}) {
     this.#config = config
-    this.#decode = { binaryStrings: config.binaryStrings, dateTimes: config.dateTimes }
+    this.#decode = { binaryStrings: config.binaryStrings, dateTimes: config.dateTimes, maps: config.maps }
     this.transport =
       config.transport ??
       createHttpTransport({

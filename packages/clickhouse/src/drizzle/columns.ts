@@ -17,6 +17,7 @@ import {
   type PgCustomColumnBuilder,
   pgTable,
 } from 'drizzle-orm/pg-core'
+import { mapKeyText } from '../formats/value-text.ts'
 import { quoteLiteral } from '../params/literal.ts'
 import { typed } from '../params/typed.ts'
 
@@ -352,10 +353,17 @@ export function map(
   return build(name, {
     type: `Map(${key.spec.type}, ${value.spec.type})`,
     decode: (raw) => {
-      const entries = raw instanceof Map ? [...raw.entries()] : Object.entries(raw as Record<string, unknown>)
+      // Entries when the client reads maps as [key, value][]; the first of duplicate keys wins, as m[key] does.
+      const entries = Array.isArray(raw)
+        ? (raw as [unknown, unknown][])
+        : raw instanceof Map
+          ? [...raw.entries()]
+          : Object.entries(raw as Record<string, unknown>)
       const out: Record<string, unknown> = {}
       for (const [k, v] of entries) {
-        Object.defineProperty(out, String(k), {
+        const key = mapKeyText(k)
+        if (Object.hasOwn(out, key)) continue
+        Object.defineProperty(out, key, {
           value: v === null ? null : decode(v),
           enumerable: true,
           writable: true,

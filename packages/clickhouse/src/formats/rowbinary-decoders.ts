@@ -3,6 +3,7 @@ import { readBinaryType } from './binary-type.ts'
 import { formatType } from './type-parser.ts'
 import type { ClickHouseType } from './types.ts'
 import {
+  addFirst,
   dateTime64Value,
   dateTimeValue,
   formatDays,
@@ -39,6 +40,8 @@ export const NEED_MORE: { readonly needMore: true } = Object.freeze({ needMore: 
 export interface BinaryDecoderOptions {
   binaryStrings: boolean
   dateTimesAsString: boolean
+  /** Map values as `[key, value][]` instead of objects. */
+  mapEntries: boolean
 }
 
 export function readVarUInt(c: ByteCursor): number {
@@ -248,15 +251,28 @@ export function buildBinaryDecoder(type: ClickHouseType, options: BinaryDecoderO
       }
     }
     case 'Map': {
-      const key = buildBinaryDecoder(type.key, { ...options, binaryStrings: false })
       const value = buildBinaryDecoder(type.value, options)
+      if (options.mapEntries) {
+        const key = buildBinaryDecoder(type.key, options)
+        return (c) => {
+          const n = readVarUInt(c)
+          if (n > c.end - c.pos) throw NEED_MORE
+          const out: [unknown, unknown][] = new Array(n)
+          for (let i = 0; i < n; i++) {
+            const k = key(c)
+            out[i] = [k, value(c)]
+          }
+          return out
+        }
+      }
+      const key = buildBinaryDecoder(type.key, { ...options, binaryStrings: false })
       return (c) => {
         const n = readVarUInt(c)
         if (n > c.end - c.pos) throw NEED_MORE
         const out: Record<string, unknown> = {}
         for (let i = 0; i < n; i++) {
           const k = mapKeyText(key(c))
-          setOwn(out, k, value(c))
+          addFirst(out, k, value(c))
         }
         return out
       }

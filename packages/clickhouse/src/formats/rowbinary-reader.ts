@@ -1,6 +1,7 @@
 import { ProtocolError } from '@tributary/core'
 import {
   type BinaryDecoder,
+  type BinaryDecoderOptions,
   type ByteCursor,
   buildBinaryDecoder,
   NEED_MORE,
@@ -50,7 +51,7 @@ function toBuffer(chunk: Uint8Array): SliceableBuffer {
  * callers must not modify it afterwards.
  */
 export class RowBinaryReader {
-  #options: { binaryStrings: boolean; dateTimesAsString: boolean }
+  #options: BinaryDecoderOptions
   #columns: ResultColumn[] | undefined
   #decoders: BinaryDecoder[] = []
   #cursor: ByteCursor = { bytes: EMPTY, view: new DataView(EMPTY.buffer, 0, 0), pos: 0, end: 0 }
@@ -64,6 +65,7 @@ export class RowBinaryReader {
     this.#options = {
       binaryStrings: options.binaryStrings === true,
       dateTimesAsString: options.dateTimes === 'string',
+      mapEntries: options.maps === 'entries',
     }
     if (options.columns !== undefined) {
       this.#setColumns(

@@ -34,6 +34,7 @@ export class TsvReader {
     this.#options = {
       binaryStrings: options.binaryStrings === true,
       dateTimesAsString: options.dateTimes === 'string',
+      mapEntries: options.maps === 'entries',
       serverZone: options.timezone ?? 'UTC',
     }
   }

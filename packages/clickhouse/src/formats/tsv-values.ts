@@ -3,6 +3,7 @@ import { copyBytes, type SliceableBuffer, utf8 } from './rowbinary-decoders.ts'
 import { formatType } from './type-parser.ts'
 import type { ClickHouseType } from './types.ts'
 import {
+  addFirst,
   dateTime64Value,
   dateTimeValue,
   mapKeyText,
@@ -21,6 +22,8 @@ import { daysFromCivil, wallTimeZone } from './wall-time.ts'
 export interface TextDecodeOptions {
   binaryStrings: boolean
   dateTimesAsString: boolean
+  /** Map values as `[key, value][]` instead of objects. */
+  mapEntries: boolean
   /** Zone of DateTime columns that have none of their own (the server's zone). */
   serverZone: string
 }
@@ -474,22 +477,26 @@ export function buildNestedDecoder(type: ClickHouseType, options: TextDecodeOpti
       }
     }
     case 'Map': {
-      const key = buildNestedDecoder(type.key, { ...options, binaryStrings: false })
+      const entries = options.mapEntries
+      const key = buildNestedDecoder(type.key, entries ? options : { ...options, binaryStrings: false })
       const value = buildNestedDecoder(type.value, options)
       return (c) => {
         expectByte(c, 123)
+        const pairs: [unknown, unknown][] = []
         const out: Record<string, unknown> = {}
         if (peek(c) === 125) {
           c.pos++
-          return out
+          return entries ? pairs : out
         }
         for (;;) {
-          const k = mapKeyText(key(c))
+          const k = key(c)
           expectByte(c, 58)
-          setOwn(out, k, value(c))
+          const v = value(c)
+          if (entries) pairs.push([k, v])
+          else addFirst(out, mapKeyText(k), v)
           const next = peek(c)
           c.pos++
-          if (next === 125) return out
+          if (next === 125) return entries ? pairs : out
           if (next !== 44) bad(formatType(type), utf8(c.b, c.pos - 1, c.end))
         }
       }
@@ -513,7 +520,7 @@ export function buildNestedDecoder(type: ClickHouseType, options: TextDecodeOpti
       }
     }
     case 'Dynamic':
-      return readDynamicText
+      return options.mapEntries ? readDynamicEntries : readDynamicText
     default: {
       const convert = scalarConverter(type, options) as TextConverter
       return (c) => convert(readToken(c))
@@ -523,6 +530,15 @@ export function buildNestedDecoder(type: ClickHouseType, options: TextDecodeOpti
 
 /** Dynamic inside a composite: containers keep their shape, scalars come as text. */
 function readDynamicText(c: TextCursor): unknown {
+  return readDynamic(c, false)
+}
+
+function readDynamicEntries(c: TextCursor): unknown {
+  return readDynamic(c, true)
+}
+
+/** `entries`: maps as `[key, value][]` (see DecodeOptions.maps). */
+function readDynamic(c: TextCursor, entries: boolean): unknown {
   if (acceptNull(c)) return null
   const first = peek(c)
   if (first === 91 || first === 40) {
@@ -534,7 +550,7 @@ function readDynamicText(c: TextCursor): unknown {
       return out
     }
     for (;;) {
-      out.push(readDynamicText(c))
+      out.push(readDynamic(c, entries))
       const next = peek(c)
       c.pos++
       if (next === close) return out
@@ -543,18 +559,21 @@ function readDynamicText(c: TextCursor): unknown {
   }
   if (first === 123) {
     c.pos++
+    const pairs: [unknown, unknown][] = []
     const out: Record<string, unknown> = {}
     if (peek(c) === 125) {
       c.pos++
-      return out
+      return entries ? pairs : out
     }
     for (;;) {
-      const k = mapKeyText(readDynamicText(c))
+      const k = readDynamic(c, entries)
       expectByte(c, 58)
-      setOwn(out, k, readDynamicText(c))
+      const v = readDynamic(c, entries)
+      if (entries) pairs.push([k, v])
+      else addFirst(out, mapKeyText(k), v)
       const next = peek(c)
       c.pos++
-      if (next === 125) return out
+      if (next === 125) return entries ? pairs : out
       if (next !== 44) bad('a Dynamic value', utf8(c.b, c.pos - 1, c.end))
     }
   }

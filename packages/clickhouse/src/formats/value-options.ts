@@ -14,4 +14,11 @@ export interface DecodeOptions {
    * Defaults to UTC.
    */
   timezone?: string
+  /**
+   * `Map(K, V)` values: `'object'` (default), a plain object keyed by the
+   * keys' text where the first of duplicate keys wins (as `m[key]` does in
+   * SQL), or `'entries'`, the exact `[key, value][]` list in the server's order
+   * with keys decoded by their own type (duplicates kept).
+   */
+  maps?: 'object' | 'entries'
 }

@@ -177,6 +177,11 @@ export function mapKeyText(key: unknown): string {
   return String(key)
 }
 
+/** Sets `key` unless it is already there: the first of duplicate Map keys wins, as `m[key]` does in SQL. */
+export function addFirst(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (!Object.hasOwn(target, key)) setOwn(target, key, value)
+}
+
 /** Assigns an own property even for the name '__proto__'. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__')

@@ -227,11 +227,13 @@ export function toJsonText(value: unknown, type: ClickHouseType, ctx: ValueConte
   throw valueError(type, value, 'expected an object or JSON text', ctx)
 }
 
-/** The entries of a Map value: a JS Map or a plain object. */
+/** The entries of a Map value: a JS Map, a plain object, or `[key, value]` pairs (duplicate keys kept). */
 export function mapEntries(value: unknown, type: ClickHouseType, ctx: ValueContext): [unknown, unknown][] {
   if (value instanceof Map) return [...value.entries()]
   if (isPlainObject(value)) return Object.entries(value)
-  throw valueError(type, value, 'expected a plain object or a Map', ctx)
+  if (Array.isArray(value) && value.every((pair) => Array.isArray(pair) && pair.length === 2))
+    return value as [unknown, unknown][]
+  throw valueError(type, value, 'expected a plain object, a Map or [key, value] pairs', ctx)
 }
 
 /** The elements of a Tuple value: an array (positional) or, for named tuples, an object by name. */
