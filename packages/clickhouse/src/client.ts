@@ -9,6 +9,7 @@ import {
   flatten,
   log,
   onAbort,
+  ParameterError,
   type RowMode,
   ServerError,
   type SqlClient,
@@ -21,18 +22,13 @@ import {
 import type { ClickHouseClientConfig } from './config.ts'
 import { TSV_INSERT_SETTINGS } from './formats/tsv-writer.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
-import {
-  type InsertRows,
-  insertBody,
-  insertStatement,
-  resolveInsertColumns,
-  type TableColumn,
-} from './insert.ts'
+import { describeTable, type InsertRows, prepareInsert } from './insert.ts'
 import { mutationSettings, waitForMutations } from './mutations.ts'
 import { decodeBatches, type ResultFormat } from './result-stream.ts'
 import { ClickHouseSession } from './session.ts'
 import { type PreparedStatement, prepareStatement, type QueryParams } from './statement.ts'
 import { classifyStatement } from './statement-kind.ts'
+import { TableColumnCache } from './table-columns.ts'
 import { createHttpTransport } from './transport/http.ts'
 import type {
   ClickHouseProgress,
@@ -97,7 +93,7 @@ export class ClickHouseClient implements SqlClient {
   readonly #config: ClickHouseClientConfig
   readonly #decode: DecodeOptions
   #server: Promise<ServerInfo> | undefined
-  readonly #tableColumns = new Map<string, Promise<TableColumn[]>>()
+  readonly #tables = new TableColumnCache((table, options) => describeTable(this, table, options))
   #closed = false
   /** Session ends sent in the background by released leases; `close()` waits for them. */
   readonly #endingSessions = new Set<Promise<void>>()
@@ -221,35 +217,36 @@ export class ClickHouseClient implements SqlClient {
    */
   async insert(options: InsertOptions): Promise<InsertResult> {
     const server = this.#known ?? (await this.serverInfo())
-    const columns = await resolveInsertColumns(
-      this,
-      options.table,
-      options.columns,
-      this.#tableColumns,
-      options,
-    )
-    const statement = insertStatement(options.table, columns)
-    const queryId = options.queryId ?? randomUUID()
-    const response = await this.transport.request({
-      sql: statement,
-      insert: { table: options.table, columns: columns.map((c) => c.name), format: 'TabSeparated' },
-      body: insertBody(options.values, columns),
-      queryId,
-      sessionId: options.sessionId,
-      database: this.#config.database,
-      // Servers whose default reads dates "best effort" would misread the epoch seconds TSV carries.
-      settings: versionAtLeast(server.version, 20, 1)
-        ? { ...TSV_INSERT_SETTINGS, ...options.settings }
-        : options.settings,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      idempotent: false,
+    // Servers from 20.1 read `\N` as a column's default and know the TSV settings below.
+    const modernInsert = versionAtLeast(server.version, 20, 1)
+    const insert = await prepareInsert(this.#tables, options.table, options.values, options.columns, {
+      ...options,
+      nullAsDefault: modernInsert,
     })
-    for await (const _ of response.body) {
-      // drain
+    const queryId = options.queryId ?? randomUUID()
+    try {
+      const response = await this.transport.request({
+        sql: insert.statement,
+        insert: { table: options.table, columns: insert.columns, format: 'TabSeparated' },
+        body: insert.body,
+        queryId,
+        sessionId: options.sessionId,
+        database: this.#config.database,
+        settings: modernInsert ? { ...TSV_INSERT_SETTINGS, ...options.settings } : options.settings,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        idempotent: false,
+      })
+      for await (const _ of response.body) {
+        // drain
+      }
+      const summary = await response.summary()
+      return { queryId: response.queryId, writtenRows: summary?.writtenRows }
+    } catch (error) {
+      // The server may have refused because the table is not what the kept description says.
+      if (!(error instanceof ParameterError)) this.#tables.forget(options.table)
+      throw error
     }
-    const summary = await response.summary()
-    return { queryId: response.queryId, writtenRows: summary?.writtenRows }
   }
 
   async acquire(options?: AcquireOptions): Promise<SqlConnection> {
