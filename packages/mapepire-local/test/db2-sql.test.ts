@@ -191,6 +191,25 @@ describe('Db2 DDL and scalar functions', () => {
   })
 })
 
+describe('QTEMP and global temporary tables', () => {
+  test('QTEMP and SESSION are the library of the job itself', async () => {
+    await ok('create table qtemp.scratch (a integer)')
+    await ok('insert into qtemp.scratch values (1), (2)')
+    assert.deepEqual(await rows('select count(*) as n from qtemp.scratch'), [{ N: 2 }])
+    await ok('declare global temporary table session.work (k integer, v varchar(5)) with replace not logged')
+    await ok("insert into session.work values (1, 'a')")
+    assert.deepEqual(await rows('select * from session.work'), [{ K: 1, V: 'a' }])
+    await ok('declare global temporary table work as (select deptno from department) with data with replace')
+    assert.deepEqual(await rows('select count(*) as n from session.work'), [{ N: 14 }])
+    // Another job has its own QTEMP.
+    const other = await RawClient.open(local)
+    await other.connect()
+    const reply = await other.sql('select * from qtemp.scratch')
+    assert.equal(reply.value.sql_rc, -204)
+    await other.close()
+  })
+})
+
 describe('casting functions', () => {
   test('INTEGER, DECIMAL, CHAR, VARCHAR, DATE, TIMESTAMP as functions', async () => {
     const reply = await ok(

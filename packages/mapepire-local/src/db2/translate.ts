@@ -126,6 +126,11 @@ export function translate(sql: string, options: TranslateOptions): Translated {
       return translateSet(sig, options)
     case 'LABEL':
       return { kind: 'noop', verb }
+    case 'DECLARE':
+      if (isWord(sig[1], 'GLOBAL') && isWord(sig[2], 'TEMPORARY') && isWord(sig[3], 'TABLE')) {
+        return declareGlobalTemporaryTable(sig, options)
+      }
+      break
     case 'CREATE':
       if (isProcedureDefinition(sig)) {
         return { kind: 'create-procedure', tokens: sig, orReplace: isWord(sig[1], 'OR') }
@@ -144,6 +149,59 @@ export function translate(sql: string, options: TranslateOptions): Translated {
       break
   }
   return translateGeneral(sig, verb, options)
+}
+
+/**
+ * DECLARE GLOBAL TEMPORARY TABLE [SESSION.]t (…) | LIKE x | AS (select) WITH DATA, [WITH REPLACE],
+ * [ON COMMIT DELETE|PRESERVE ROWS], [NOT LOGGED] → a PostgreSQL temporary table (QTEMP/SESSION is the
+ * job's own schema, pg_temp).
+ */
+function declareGlobalTemporaryTable(sig: Token[], options: TranslateOptions): Translated {
+  const name = readQualifiedName(sig, 4, options)
+  const table = quotePg(pgName(name.name))
+  let body = sig.slice(name.next)
+  const before: string[] = []
+  const has = (a: string, b: string) => body.findIndex((t, i) => isWord(t, a) && isWord(body[i + 1], b))
+  const replaceAt = has('WITH', 'REPLACE')
+  if (replaceAt >= 0) {
+    before.push(`DROP TABLE IF EXISTS pg_temp.${table}`)
+    body = [...body.slice(0, replaceAt), ...body.slice(replaceAt + 2)]
+  }
+  // Db2's default is ON COMMIT DELETE ROWS, but a job without commitment control never commits there;
+  // PostgreSQL commits every autocommit statement, which would empty the table at once.
+  let onCommit = 'ON COMMIT PRESERVE ROWS'
+  const commitAt = has('ON', 'COMMIT')
+  if (commitAt >= 0) {
+    onCommit = body
+      .slice(commitAt, commitAt + 4)
+      .map((t) => t.value)
+      .join(' ')
+    body = [...body.slice(0, commitAt), ...body.slice(commitAt + 4)]
+  }
+  body = body.filter(
+    (t, i, all) =>
+      !(isWord(t, 'NOT') && isWord(all[i + 1], 'LOGGED')) &&
+      !(isWord(t, 'LOGGED') && isWord(all[i - 1], 'NOT')),
+  )
+  let definition: string
+  if (isWord(body[0], 'LIKE')) {
+    const like = readQualifiedName(body, 1, options)
+    definition = `(LIKE ${qualifiedSql(like)} INCLUDING DEFAULTS) ${onCommit}`
+  } else if (isWord(body[0], 'AS')) {
+    // CREATE TABLE … AS takes ON COMMIT before AS.
+    definition = `${onCommit} ${rewrite(body, options, { paramOffset: 0 }).sql}`
+  } else {
+    definition = `${rewrite(body, options, { paramOffset: 0 }).sql} ${onCommit}`
+  }
+  return {
+    kind: 'statement',
+    sql: `CREATE TEMPORARY TABLE ${table} ${definition}`,
+    paramCount: 0,
+    isQuery: false,
+    numberAllColumns: false,
+    verb: 'CREATE',
+    ...(before.length > 0 ? { before } : {}),
+  }
 }
 
 function isProcedureDefinition(sig: Token[]): boolean {
@@ -917,6 +975,14 @@ export function rewrite(
         break
     }
     const w = t.value
+    if (
+      (w === 'QTEMP' || w === 'SESSION') &&
+      (isOp(next, '.') || (options.naming === 'system' && isOp(next, '/')))
+    ) {
+      // The job's own library is PostgreSQL's temporary schema.
+      out.push('pg_temp')
+      continue
+    }
     if (afterDot) {
       out.push(t.text)
       continue
