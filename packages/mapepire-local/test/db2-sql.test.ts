@@ -347,8 +347,14 @@ describe('stricter than PostgreSQL: each construct fails SQL0104', () => {
     ['ON CONFLICT', "insert into dialect.keys values (1, 'c') on conflict do nothing"],
     ['LIMIT ALL', 'select * from department limit all'],
     ['SERIAL', 'create table dialect.ser (id serial)'],
+    ['->', "select deptno -> 'a' from department"],
     ['->>', 'select deptno->>1 from department'],
+    ['#>', "select deptno #> '{a}' from department"],
+    ['#>>', "select deptno #>> '{a}' from department"],
     ['@>', 'select * from department where deptno @> deptno'],
+    ['<@', 'select * from department where deptno <@ deptno'],
+    ['?|', "select * from department where deptno ?| array['a']"],
+    ['?&', "select * from department where deptno ?& array['a']"],
     ['dollar quoting', 'select $$text$$ from sysibm.sysdummy1'],
   ]
   for (const [construct, sql] of refused) {
