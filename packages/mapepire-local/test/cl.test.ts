@@ -128,6 +128,13 @@ describe('commands', () => {
     assert.ok(
       (log.value.data as { MESSAGE_TEXT: string }[]).some((r) => r.MESSAGE_TEXT.includes('hello from CL')),
     )
+    const sql = await c.sql(
+      "select message_id, message_type, message_text from table(qsys2.joblog_info('*')) a order by ordinal_position",
+    )
+    const messages = sql.value.data as { MESSAGE_ID: string; MESSAGE_TYPE: string; MESSAGE_TEXT: string }[]
+    assert.equal(messages[0]?.MESSAGE_ID, 'CPF1124')
+    assert.ok(messages.some((m) => m.MESSAGE_TEXT === 'hello from CL'))
+    assert.ok(messages.some((m) => m.MESSAGE_ID === 'CPF0006' && m.MESSAGE_TYPE === 'ESCAPE'))
     await c.close()
   })
 

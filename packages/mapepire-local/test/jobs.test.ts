@@ -136,6 +136,31 @@ describe('QSYS2.CANCEL_SQL', () => {
     await control.close()
   })
 
+  test('ACTIVE_JOB_INFO shows the jobs and the statement one is running', async () => {
+    const victim = await job()
+    const watcher = await job()
+    const name = String((await victim.request({ type: 'getdbjob' })).value.job)
+    const delay = victim.sql("call qsys2.qcmdexc('DLYJOB DLY(5)')")
+    await new Promise((r) => setTimeout(r, 400))
+    const info = await watcher.sql(
+      `select job_name, job_status, sql_statement_status, sql_statement_text from table(qsys2.active_job_info(detailed_info => 'ALL')) x where job_name = '${name}'`,
+    )
+    assert.equal(info.value.success, true, String(info.value.error))
+    const [row] = info.value.data as {
+      JOB_STATUS: string
+      SQL_STATEMENT_STATUS: string
+      SQL_STATEMENT_TEXT: string
+    }[]
+    assert.equal(row?.SQL_STATEMENT_STATUS, 'ACTIVE')
+    assert.match(row?.SQL_STATEMENT_TEXT ?? '', /pg_sleep/)
+    await watcher.sql(`call qsys2.cancel_sql('${name}')`)
+    assert.equal((await delay).value.sql_rc, -952)
+    const all = await watcher.sql('select count(*) as n from table(qsys2.active_job_info()) x')
+    assert.ok((all.value.data as { N: number }[])[0]!.N >= 2)
+    await victim.close()
+    await watcher.close()
+  })
+
   test('an unknown job is an error', async () => {
     const control = await job()
     const reply = await control.sql("call qsys2.cancel_sql('000000/NOBODY/QZDASOINIT')")

@@ -395,8 +395,16 @@ SELECT specific_schema, specific_name, routine_schema, routine_name, 'PROCEDURE'
        external_language, result_sets, routine_definition, routine_created_timestamp
 FROM qsys2.sysprocs;
 
--- The job log of the calling session (a temporary table each job creates when it starts).
-CREATE FUNCTION qsys2.joblog_info(job text) RETURNS TABLE (
+-- Job logs, written by the server as jobs log messages; JOBLOG_INFO('*') is the calling job's.
+CREATE TABLE qsys.joblog (
+  qualified_job_name varchar(28) NOT NULL,
+  ordinal_position integer NOT NULL,
+  message_id varchar(7), message_type varchar(13), severity smallint, message_timestamp timestamp,
+  from_program varchar(256), message_text varchar(1024), message_second_level_text varchar(4096),
+  PRIMARY KEY (qualified_job_name, ordinal_position)
+);
+
+CREATE FUNCTION qsys2.joblog_info(job_name varchar(28), ignore_errors varchar(3) DEFAULT 'NO') RETURNS TABLE (
   ordinal_position integer, message_id varchar(7), message_type varchar(13), message_subtype varchar(22),
   severity smallint, message_timestamp timestamp, from_library varchar(10), from_program varchar(256),
   from_module varchar(10), from_procedure varchar(4096), from_instruction varchar(10),
@@ -404,29 +412,45 @@ CREATE FUNCTION qsys2.joblog_info(job text) RETURNS TABLE (
   to_instruction varchar(10), from_user varchar(10), message_file varchar(10), message_library varchar(10),
   message_text varchar(1024), message_second_level_text varchar(4096), message_token_length integer,
   message_tokens varchar(4096), message_key varchar(8), qualified_job_name varchar(28)
-) LANGUAGE plpgsql AS $$
-BEGIN
-  RETURN QUERY EXECUTE 'SELECT ordinal_position, message_id, message_type, message_subtype, severity, message_timestamp,
-    from_library, from_program, from_module, from_procedure, from_instruction, to_library, to_program, to_module,
-    to_procedure, to_instruction, from_user, message_file, message_library, message_text, message_second_level_text,
-    message_token_length, message_tokens, message_key, qualified_job_name FROM pg_temp.joblog ORDER BY ordinal_position';
-END $$;
+) LANGUAGE sql STABLE AS $$
+  SELECT l.ordinal_position, l.message_id, l.message_type, NULL::varchar(22), l.severity, l.message_timestamp,
+         'QSYS'::varchar(10), l.from_program, NULL::varchar(10), NULL::varchar(4096), NULL::varchar(10),
+         'QSYS'::varchar(10), 'QZDASOINIT'::varchar(10), NULL::varchar(10), NULL::varchar(4096), NULL::varchar(10),
+         split_part(l.qualified_job_name, '/', 2)::varchar(10), 'QCPFMSG'::varchar(10), 'QSYS'::varchar(10),
+         l.message_text, l.message_second_level_text, 0, NULL::varchar(4096),
+         lpad(l.ordinal_position::text, 8, '0')::varchar(8), l.qualified_job_name
+  FROM qsys.joblog l
+  WHERE l.qualified_job_name = CASE WHEN job_name = '*' THEN current_setting('mapepire.job_name') ELSE upper(job_name) END
+  ORDER BY l.ordinal_position
+$$;
 
-CREATE FUNCTION qsys2.active_job_info() RETURNS TABLE (
-  ordinal_position integer, job_name varchar(28), subsystem varchar(10), subsystem_library_name varchar(10),
+-- Active jobs: this server's jobs, with the statement each runs (PostgreSQL's view of its session).
+CREATE FUNCTION qsys2.active_job_info(
+  reset_statistics varchar(3) DEFAULT 'NO', subsystem_list_filter varchar(100) DEFAULT NULL,
+  job_name_filter varchar(28) DEFAULT NULL, current_user_list_filter varchar(100) DEFAULT NULL,
+  detailed_info varchar(10) DEFAULT 'NONE'
+) RETURNS TABLE (
+  ordinal_position integer, job_name varchar(28), job_name_short varchar(10), job_user varchar(10),
+  job_number varchar(6), subsystem varchar(10), subsystem_library_name varchar(10),
   authorization_name varchar(10), job_type varchar(3), function_type varchar(3), "function" varchar(10),
   job_status varchar(4), memory_pool varchar(10), run_priority integer, thread_count integer,
-  temporary_storage integer, cpu_time bigint, total_disk_io_count bigint, elapsed_interaction_count integer,
-  elapsed_total_response_time integer, elapsed_total_disk_io_count integer, elapsed_async_disk_io_count integer,
-  elapsed_sync_disk_io_count integer, elapsed_cpu_percentage numeric(10,1), elapsed_cpu_time bigint,
-  elapsed_page_fault_count bigint, job_end_reason varchar(60), server_type varchar(30), elapsed_time numeric(10,3),
-  client_ip_address varchar(45), job_active_time timestamp
+  temporary_storage integer, cpu_time bigint, total_disk_io_count bigint, elapsed_cpu_percentage numeric(10,1),
+  elapsed_time numeric(10,3), client_ip_address varchar(45), job_active_time timestamp,
+  sql_statement_text varchar(10000), sql_statement_status varchar(8), sql_statement_start_timestamp timestamp
 ) LANGUAGE sql STABLE AS $$
-  SELECT (row_number() OVER (ORDER BY started))::integer, job_name::varchar(28), 'QUSRWRK'::varchar(10), 'QSYS'::varchar(10),
-         job_user::varchar(10), 'PJ'::varchar(3), NULL::varchar(3), NULL::varchar(10), 'TIMW'::varchar(4), '*BASE'::varchar(10),
-         20, 1, 0, 0::bigint, 0::bigint, 0, 0, 0, 0, 0, 0.0::numeric(10,1), 0::bigint, 0::bigint, NULL::varchar(60),
-         'QZDASOINIT'::varchar(30), EXTRACT(EPOCH FROM LOCALTIMESTAMP - started)::numeric(10,3), client_ip::varchar(45), started
-  FROM qsys.jobs
+  SELECT (row_number() OVER (ORDER BY j.started))::integer, j.job_name::varchar(28), 'QZDASOINIT'::varchar(10),
+         j.job_user::varchar(10), j.job_number::varchar(6), 'QUSRWRK'::varchar(10), 'QSYS'::varchar(10),
+         j.job_user::varchar(10), 'PJ'::varchar(3), NULL::varchar(3), NULL::varchar(10),
+         (CASE WHEN a.state = 'active' THEN 'RUN' ELSE 'TIMW' END)::varchar(4), '*BASE'::varchar(10),
+         20, 1, 0, 0::bigint, 0::bigint, 0.0::numeric(10,1),
+         EXTRACT(EPOCH FROM LOCALTIMESTAMP - j.started)::numeric(10,3), j.client_ip::varchar(45), j.started,
+         (CASE WHEN upper(detailed_info) IN ('ALL', 'WORK') THEN a.query END)::varchar(10000),
+         (CASE WHEN upper(detailed_info) NOT IN ('ALL', 'WORK') THEN NULL WHEN a.state = 'active' THEN 'ACTIVE' ELSE 'COMPLETE' END)::varchar(8),
+         (CASE WHEN upper(detailed_info) IN ('ALL', 'WORK') THEN a.query_start::timestamp END)
+  FROM qsys.jobs j
+  LEFT JOIN pg_stat_activity a ON a.pid = j.backend_pid
+  WHERE (job_name_filter IS NULL OR job_name_filter = '*ALL' OR j.job_name LIKE '%/' || replace(job_name_filter, '*', '%'))
+    AND (current_user_list_filter IS NULL OR j.job_user = ANY (string_to_array(upper(current_user_list_filter), ',')))
 $$;
 
 CREATE FUNCTION qsys.create_schema_catalog(schema_name text) RETURNS void LANGUAGE plpgsql AS $$

@@ -381,6 +381,7 @@ function translateGeneral(sig: Token[], verb: string, options: TranslateOptions)
   tokens = parenthesizeValues(tokens)
   tokens = finalTable(tokens)
   tokens = recursiveWith(tokens)
+  tokens = tableFunctions(tokens)
   tokens = countAsInteger(tokens)
   if (!['CREATE', 'ALTER', 'DECLARE'].includes(verb)) tokens = castFunctions(tokens)
   const rewritten = rewrite(tokens, options, { paramOffset: 0 })
@@ -808,6 +809,33 @@ export function castFunctions(sig: Token[]): Token[] {
       synthetic(')'),
     )
     i = close
+  }
+  return out
+}
+
+/** `FROM TABLE(f(…)) AS x` → `FROM f(…) AS x`: PostgreSQL calls table functions without TABLE(). */
+function tableFunctions(sig: Token[]): Token[] {
+  const out: Token[] = []
+  const skip = new Set<number>()
+  for (let i = 0; i < sig.length; i++) {
+    if (skip.has(i)) continue
+    const t = sig[i]!
+    if (
+      isWord(t, 'TABLE') &&
+      isOp(sig[i + 1], '(') &&
+      (isWord(sig[i - 1], 'FROM', 'JOIN', 'LATERAL') || isOp(sig[i - 1], ','))
+    ) {
+      const close = matchingParen(sig, i + 1)
+      // TABLE (subselect) is a lateral derived table.
+      if (isWord(sig[i + 2], 'SELECT', 'VALUES', 'WITH')) {
+        out.push({ ...t, text: 'LATERAL', value: 'LATERAL' })
+        continue
+      }
+      skip.add(i + 1)
+      skip.add(close)
+      continue
+    }
+    out.push(t)
   }
   return out
 }

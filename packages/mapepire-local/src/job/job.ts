@@ -69,10 +69,12 @@ export class Job {
   defaultSchema: string
   readonly jobLog: JobLogEntry[] = []
   #nextMessageKey = 1
+  #logWrites: Promise<void> = Promise.resolve()
   #queue: Promise<unknown> = Promise.resolve()
   #inTransaction = false
   #running = 0
   #ended = false
+  #removed = false
   #statementCounter = 0
 
   private constructor(init: {
@@ -194,6 +196,33 @@ export class Job {
       key: this.#nextMessageKey++,
     }
     this.jobLog.push(entry)
+    // Mirrored for QSYS2.JOBLOG_INFO through the control connection, outside the job's transaction.
+    const write = this.table.control
+      .query(
+        `INSERT INTO qsys.joblog (qualified_job_name, ordinal_position, message_id, message_type, severity, message_timestamp,
+           from_program, message_text, message_second_level_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          this.name,
+          entry.key,
+          messageId,
+          type,
+          severity,
+          entry.timestamp,
+          entry.fromProgram,
+          text,
+          secondLevel || null,
+        ],
+      )
+      .then(
+        () => {},
+        () => {},
+      )
+    this.#logWrites = this.#logWrites.then(() => write)
+  }
+
+  /** Job log messages written so far are visible to SQL once this resolves. */
+  flushLog(): Promise<void> {
+    return this.#logWrites
   }
 
   async #applyPath(): Promise<void> {
@@ -330,6 +359,7 @@ export class Job {
   }
 
   async #statement(t: Translated & { kind: 'statement' }, params: ParamValue[]): Promise<Execution> {
+    if (/joblog_info/i.test(t.sql)) await this.flushLog()
     return this.#inStatement(t.objectSchema, async () => {
       for (const sql of t.before ?? []) await this.#query(sql)
       const r = await this.#query(t.sql, params)
@@ -611,16 +641,20 @@ export class Job {
     await this.table.control.query('SELECT pg_cancel_backend($1)', [this.backendPid])
   }
 
-  /** Ends the job's connection (the socket stays). */
+  /** Ends the job's connection (the socket stays); its job table entry and job log go with it. */
   async end(): Promise<void> {
-    if (this.#ended) {
-      this.table.remove(this)
-      return
-    }
+    if (this.#removed) return
+    this.#removed = true
+    const wasEnded = this.#ended
     this.#ended = true
     this.table.remove(this)
+    await this.#logWrites
     await this.table.control.query('DELETE FROM qsys.jobs WHERE job_name = $1', [this.name]).catch(() => {})
-    await this.client.end().catch(() => {})
+    await this.table.control
+      .query('DELETE FROM qsys.joblog WHERE qualified_job_name = $1', [this.name])
+      .catch(() => {})
+    if (!wasEnded) await this.client.end().catch(() => {})
+    else this.client.end().catch(() => {})
   }
 
   /** A job that dies: its PostgreSQL backend is terminated under it (fault injection). */
