@@ -164,6 +164,8 @@ function unpack(tarball: string, into: string): string {
 describe('packed tarballs installed into an empty project', { timeout: 1_200_000 }, () => {
   let work: string
   let packed: PackedPackage[]
+  /** What client-alone.ts reported. */
+  let alone: any
   const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8')
 
   before(async () => {
@@ -202,6 +204,10 @@ describe('packed tarballs installed into an empty project', { timeout: 1_200_000
           const types = (manifest.exports?.[subpath] as Record<string, string> | undefined)?.types
           assert.ok(types?.endsWith('.d.ts'), `${name} export ${subpath} has types`)
         }
+      }
+      const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {})
+      for (const bin of bins as string[]) {
+        assert.ok(files.has(posix.normalize(bin)), `${name} bin ${bin} is in the tarball`)
       }
       // dist/ is built from src/ just now: every built module has its source (no leftovers of removed files).
       for (const file of p.files.filter((f) => f.startsWith('dist/') && f.endsWith('.js'))) {
@@ -254,10 +260,16 @@ describe('packed tarballs installed into an empty project', { timeout: 1_200_000
     // The Drizzle entry points need the optional peer the user adds for Drizzle, and say so.
     assert.equal(entries['@tributary/clickhouse/drizzle'].missing, 'drizzle-orm')
     assert.equal(entries['@tributary/core/drizzle'].missing, 'drizzle-orm')
-    const alone = await runInProject(project, 'client-alone.ts')
+    alone = await runInProject(project, 'client-alone.ts')
     assert.equal(alone.databaseError, true)
     assert.equal(alone.configurationError, true)
     assert.match(alone.message, /npm i chdb/)
+  })
+
+  test('closing that client afterwards does not throw the load error again', {
+    todo: 'ChdbTransport.close() awaits the failed import of chdb and rethrows its error',
+  }, () => {
+    assert.equal(alone?.closeError, null)
   })
 
   describe('with kysely, drizzle-orm and chdb added', () => {
@@ -390,9 +402,7 @@ describe('packed tarballs installed into an empty project', { timeout: 1_200_000
         })
       })
 
-      test('type-checks it against the published declarations', {
-        todo: "core's Kysely connection names ControlConnectionProvider, which only Kysely 0.29 exports",
-      }, async () => {
+      test('type-checks it against the published declarations', async () => {
         await typeCheck(project, ['kysely.ts'])
       })
     })
