@@ -44,7 +44,7 @@ function refuseServerAddress(name: string): SampleContext {
 
 export const SAMPLE_BACKENDS: Record<string, SampleBackend> = {
   none: {
-    description: 'no database: the sample runs on its own',
+    description: 'nothing from the runner: the sample needs no database, or starts its own local server',
     async start() {
       return { forSample: async () => refuseServerAddress('none'), stop: async () => {} }
     },

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { type LockEntry, type Manifest, npm, type PackedPackage, repositoryLock } from './workspace.ts'
+import { type LockEntry, type Manifest, npm, type PackedPackage, ROOT, repositoryLock } from './workspace.ts'
 
 export interface ProjectSpec {
   /** Workspace packages the user installs (by name); their workspace dependencies come from `tarballs` too. */
@@ -77,35 +77,74 @@ export async function installProject(
     return `file:${relative(dir, target)}`
   }
 
-  const place = (name: string, requiredBy: string): void => {
-    if (installed.has(name)) return
+  /** Repository-lock location of each workspace package (`packages/clickhouse`). */
+  const workspaceDirs = new Map<string, string>()
+  for (const p of packed) {
+    const link = repoLock[`node_modules/${p.manifest.name}`]
+    workspaceDirs.set(p.manifest.name, link?.resolved ?? relative(ROOT, p.dir))
+  }
+
+  /** Where Node finds `name` from the package at `from` in the repository's tree (its own node_modules first). */
+  const repoLocation = (from: string, name: string): string | undefined => {
+    let base = from
+    for (;;) {
+      const candidate = `${base === '' ? '' : `${base}/`}node_modules/${name}`
+      if (repoLock[candidate] !== undefined) return candidate
+      if (base === '') return undefined
+      const nested = base.lastIndexOf('/node_modules/')
+      base = nested >= 0 ? base.slice(0, nested) : ''
+    }
+  }
+
+  /** The same place in the project's tree: a workspace package's own node_modules move along with it. */
+  const projectLocation = (repo: string): string => {
+    for (const [name, dir] of workspaceDirs) {
+      if (repo === dir) return `node_modules/${name}`
+      if (repo.startsWith(`${dir}/`)) return `node_modules/${name}${repo.slice(dir.length)}`
+    }
+    return repo
+  }
+
+  const placed = new Set<string>()
+  const place = (name: string, fromRepo: string, requiredBy: string, optional = false): void => {
     const ours = byName.get(name)
+    let repo: string
     let entry: LockEntry
     if (ours !== undefined) {
+      repo = workspaceDirs.get(name)!
       entry = {
         ...lockFields(tarballManifest(ours.tarball)),
         resolved: tarballCopy(ours),
         integrity: ours.integrity,
       }
     } else {
-      const key = from[name] ?? `node_modules/${name}`
-      const locked = repoLock[key]
-      if (locked === undefined || locked.link) {
-        throw new Error(`${name} (needed by ${requiredBy}) is not in the repository's package-lock.json`)
+      const found = repoLocation(fromRepo, name)
+      if (found === undefined) {
+        if (!optional)
+          throw new Error(`${name} (needed by ${requiredBy}) is not in the repository's package-lock.json`)
+        return
       }
+      repo = found
+      const locked = repoLock[found === `node_modules/${name}` && from[name] ? from[name]! : found]!
       // `name` is set on aliases (kysely-0.28 -> kysely); the project installs the package under its own name.
-      const { dev, devOptional, peer, optional, name: _alias, ...rest } = locked
+      const { dev, devOptional, peer, optional: _optional, link, name: _alias, ...rest } = locked
+      if (link) throw new Error(`${name} (needed by ${requiredBy}) is a link in the repository's lock`)
       entry = rest
     }
-    packages[`node_modules/${name}`] = entry
-    installed.set(name, entry.version)
-    for (const dep of Object.keys(entry.dependencies ?? {})) place(dep, name)
-    for (const peer of requiredPeers(entry)) place(peer, name)
+    const at = projectLocation(repo)
+    if (placed.has(at)) {
+      if (!optional) delete packages[at]!.optional
+      return
+    }
+    placed.add(at)
+    if (optional) entry.optional = true
+    packages[at] = entry
+    if (at === `node_modules/${name}`) installed.set(name, entry.version)
+    for (const dep of Object.keys(entry.dependencies ?? {})) place(dep, repo, name)
+    for (const peer of requiredPeers(entry)) place(peer, repo, name)
     for (const [dep, version] of Object.entries(entry.optionalDependencies ?? {})) {
-      if (repoLock[`node_modules/${dep}`] !== undefined) {
-        place(dep, name)
-        packages[`node_modules/${dep}`]!.optional = true
-      } else {
+      if (repoLocation(repo, dep) !== undefined) place(dep, repo, name, true)
+      else {
         // Another platform's build, which the repository's install skipped and the cache does not hold: npm
         // wants it in the lock, fails to fetch it offline and, since it is optional, goes on without it.
         packages[`node_modules/${dep}`] ??= { version, optional: true }
@@ -123,7 +162,7 @@ export async function installProject(
     if (locked === undefined) throw new Error(`${name} is not in the repository's package-lock.json`)
     rootDependencies[name] = locked.version
   }
-  for (const name of Object.keys(rootDependencies)) place(name, 'the project')
+  for (const name of Object.keys(rootDependencies)) place(name, '', 'the project')
 
   const manifest = { name: 'tributary-user-project', version: '1.0.0', private: true, type: 'module' }
   writeFileSync(
