@@ -442,3 +442,26 @@ describe('faults', () => {
     await client.close()
   })
 })
+
+describe('limits and logging', () => {
+  test('a message over maxMessageBytes closes the socket with 1009; the logger hears of jobs', async () => {
+    const events: string[] = []
+    const small = await startMapepireLocal({
+      port: 0,
+      sample: false,
+      maxMessageBytes: 2000,
+      logger: { info: (message) => events.push(message) },
+    })
+    try {
+      const client = await RawClient.open(small)
+      assert.equal((await client.connect()).value.success, true)
+      const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)))
+      client.sendRaw(JSON.stringify({ id: 'big', type: 'sql', sql: `values '${'x'.repeat(5000)}'` }))
+      assert.equal(await closed, 1009)
+      await new Promise((r) => setTimeout(r, 100))
+      assert.deepEqual(events, ['job started', 'job ended'])
+    } finally {
+      await small.stop()
+    }
+  })
+})

@@ -184,22 +184,3 @@ export function isWord(token: Token | undefined, ...words: string[]): boolean {
 export function isOp(token: Token | undefined, ...ops: string[]): boolean {
   return token !== undefined && token.kind === 'op' && ops.includes(token.value)
 }
-
-/** Splits a token list on top-level semicolons (used by SQL PL bodies and scripts). */
-export function splitTopLevel(tokens: Token[], separator: string): Token[][] {
-  const parts: Token[][] = []
-  let depth = 0
-  let current: Token[] = []
-  for (const t of tokens) {
-    if (isOp(t, '(')) depth++
-    if (isOp(t, ')')) depth--
-    if (depth === 0 && isOp(t, separator)) {
-      parts.push(current)
-      current = []
-      continue
-    }
-    current.push(t)
-  }
-  parts.push(current)
-  return parts
-}

@@ -1224,11 +1224,9 @@ function typeDefault(type: string): string {
     case 'VARBINARY':
       return "''::bytea"
     case 'DATE':
-      return 'CURRENT_DATE'
     case 'TIME':
-      return 'LOCALTIME(0)'
     case 'TIMESTAMP':
-      return 'LOCALTIMESTAMP'
+      return specialRegister(type)!
     case 'BOOLEAN':
       return 'false'
     default:

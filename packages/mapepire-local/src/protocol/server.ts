@@ -13,21 +13,12 @@ import {
 import { createServer as createHttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
-import type { PropDefaults } from '../job/connect-props.ts'
-import type { JobTable } from '../job/job-table.ts'
-import type { FaultControl } from './faults.ts'
-import { SocketSession } from './socket-session.ts'
+import { type ServerContext, SocketSession } from './socket-session.ts'
 
-export interface ProtocolServerOptions {
+export interface ProtocolServerOptions extends ServerContext {
   host: string
   port: number
   tls: { cert: string; key: string } | undefined
-  jobs: JobTable
-  faults: FaultControl
-  users: Map<string, string>
-  defaults: PropDefaults
-  version: string
-  buildDate: string
   /** Largest incoming message; the real server allows 50 MB. */
   maxMessageBytes: number
 }

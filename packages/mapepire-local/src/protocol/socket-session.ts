@@ -29,13 +29,18 @@ import {
   SourceNumber,
 } from './request.ts'
 
-export interface SessionOptions {
+/** What every socket of a server shares. */
+export interface ServerContext {
   jobs: JobTable
   faults: FaultControl
+  /** User profiles: name → password. */
   users: Map<string, string>
   defaults: PropDefaults
   version: string
   buildDate: string
+}
+
+export interface SessionOptions extends ServerContext {
   clientIp: string
   /** The user and password of the upgrade's Basic authorization. */
   user: string
@@ -110,6 +115,7 @@ export class SocketSession {
     this.#statements.clear()
     const job = this.#job
     this.#job = undefined
+    if (job) this.#options.jobs.logger.info?.('job ended', { job: job.name })
     void job?.end()
   }
 
@@ -187,9 +193,7 @@ export class SocketSession {
       case 'sqlmore':
       case 'sqlclose': {
         if (contId === undefined || contId === null) {
-          this.#run(reply, sync, async () => {
-            throw new RequestError('Bad request: Correlation ID not specified')
-          })
+          this.#badRequest(reply, 'Correlation ID not specified')
           // The Java reader fails on the missing cont_id right after: the socket reads no more.
           this.#readerDead = true
           setTimeout(() => this.#socket.close(1011, 'Server error'), 50)
@@ -197,16 +201,7 @@ export class SocketSession {
         }
         const key = safeString(contId)
         const entry = this.#statements.get(key)
-        if (entry === undefined) {
-          return this.#run(
-            reply,
-            sync,
-            async () => {
-              throw new RequestError('Bad request: invalid correlation ID')
-            },
-            fault,
-          )
-        }
+        if (entry === undefined) return this.#badRequest(reply, 'invalid correlation ID', fault)
         if (type === 'sqlclose') {
           this.#statements.delete(key)
           return this.#run(
@@ -230,27 +225,11 @@ export class SocketSession {
         )
       }
       case 'execute': {
-        if (contId === undefined || contId === null) {
-          return this.#run(
-            reply,
-            sync,
-            async () => {
-              throw new RequestError('Bad request: Correlation ID not specified')
-            },
-            fault,
-          )
-        }
+        if (contId === undefined || contId === null)
+          return this.#badRequest(reply, 'Correlation ID not specified', fault)
         const entry = this.#statements.get(safeString(contId))
-        if (entry === undefined || entry.kind !== 'prepared') {
-          return this.#run(
-            reply,
-            sync,
-            async () => {
-              throw new RequestError('Bad request: invalid correlation ID')
-            },
-            fault,
-          )
-        }
+        if (entry === undefined || entry.kind !== 'prepared')
+          return this.#badRequest(reply, 'invalid correlation ID', fault)
         const own: StatementEntry = { kind: 'query', done: false, executed: true }
         return this.#run(reply, sync, (r) => this.#executePrepared(req, r, entry, own), fault)
       }
@@ -323,6 +302,17 @@ export class SocketSession {
     }
   }
 
+  #badRequest(reply: Reply, reason: string, fault?: FaultRule): void {
+    this.#run(
+      reply,
+      false,
+      async () => {
+        throw new RequestError(`Bad request: ${reason}`)
+      },
+      fault,
+    )
+  }
+
   /** Runs a handler as ClientRequest.run does, then sends the reply (through the fault knobs). */
   #run(reply: Reply, sync: boolean, handler: (reply: Reply) => Promise<void>, fault?: FaultRule): void {
     const start = process.hrtime.bigint()
@@ -332,6 +322,12 @@ export class SocketSession {
         await handler(reply)
         reply.success = true
       } catch (error) {
+        if (!(error instanceof SqlError) && !(error instanceof RequestError)) {
+          this.#options.jobs.logger.warn?.('request failed unexpectedly', {
+            id: reply.id,
+            error: String(error),
+          })
+        }
         reply.error = error instanceof Error ? error.message : String(error)
         reply.success = false
         if (error instanceof SqlError) {
@@ -438,6 +434,7 @@ export class SocketSession {
       return
     }
     this.#job = job
+    this.#options.jobs.logger.info?.('job started', { job: job.name, client: this.#options.clientIp })
     reply.job = job.name
   }
 
