@@ -18,9 +18,11 @@ import {
 } from '../sql/types.ts'
 
 const MACROS = [
-  // Trino: integer and decimal division by zero fails; floating point gives ±Infinity / NaN
-  `CREATE OR REPLACE MACRO athena_divide(a, b) AS CASE WHEN b = 0 THEN cast_to_type(CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') THEN (a * 'inf'::DOUBLE) ELSE error('DIVISION_BY_ZERO: Division by zero') END, a / b) ELSE a / b END`,
-  `CREATE OR REPLACE MACRO athena_mod(a, b) AS CASE WHEN b = 0 THEN cast_to_type(CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') THEN 'nan'::DOUBLE ELSE error('DIVISION_BY_ZERO: Division by zero') END, a % b) ELSE a % b END`,
+  // Trino: integer and decimal division by zero fails; floating point gives ±Infinity / NaN. The failure is a
+  // failing cast (not error(), which is volatile) so that TRY can catch it as Trino's TRY does.
+  `CREATE OR REPLACE MACRO athena_divide(a, b) AS CASE WHEN b = 0 THEN cast_to_type(CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') THEN (a * 'inf'::DOUBLE) ELSE CAST('DIVISION_BY_ZERO: Division by zero' AS INTEGER) END, a / b) ELSE a / b END`,
+  `CREATE OR REPLACE MACRO athena_mod(a, b) AS CASE WHEN b = 0 THEN cast_to_type(CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') THEN 'nan'::DOUBLE ELSE CAST('DIVISION_BY_ZERO: Division by zero' AS INTEGER) END, a % b) ELSE a % b END`,
+  `CREATE OR REPLACE MACRO athena_cbrt(x) AS CASE WHEN round(cbrt(x)) * round(cbrt(x)) * round(cbrt(x)) = x THEN round(cbrt(x)) ELSE cbrt(x) END`,
   `CREATE OR REPLACE MACRO athena_round_timestamp(ts, p) AS CASE WHEN ts IS NULL THEN NULL ELSE make_timestamp(CAST(round(epoch_us(ts) / (10.0 ** (6 - p))) * (10.0 ** (6 - p)) AS BIGINT)) END`,
   `CREATE OR REPLACE MACRO athena_at_time_zone(ts, zone) AS CAST(ts AS TIMESTAMPTZ)`,
   `CREATE OR REPLACE MACRO athena_typeof(x) AS CASE typeof(x) WHEN 'INTEGER' THEN 'integer' WHEN 'VARCHAR' THEN 'varchar' WHEN 'FLOAT' THEN 'real' WHEN 'BLOB' THEN 'varbinary' WHEN 'TIMESTAMP' THEN 'timestamp(3)' WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'timestamp(3) with time zone' WHEN 'HUGEINT' THEN 'bigint' ELSE lower(typeof(x)) END`,

@@ -39,6 +39,11 @@ const trinoType = (t: string) => DUCK_TYPES[t.toUpperCase()] ?? t.toLowerCase()
 type Rule = [RegExp, (m: RegExpExecArray, sql: string) => QueryFailure]
 
 const RULES: Rule[] = [
+  // the translation's own failures travel as failing casts of 'NAME: message'
+  [
+    /Could not convert string '(DIVISION_BY_ZERO|INVALID_FUNCTION_ARGUMENT|NUMERIC_VALUE_OUT_OF_RANGE): ([^']*)'/,
+    (m) => new QueryFailure(m[1]!, m[2]!),
+  ],
   [
     /(DIVISION_BY_ZERO|INVALID_FUNCTION_ARGUMENT|NUMERIC_VALUE_OUT_OF_RANGE|INVALID_CAST_ARGUMENT|GENERIC_USER_ERROR): (.*)$/,
     (m) => new QueryFailure(m[1]!, m[2]!),

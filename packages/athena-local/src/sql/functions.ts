@@ -13,6 +13,7 @@ import {
   JSON_TYPE,
   simple,
   timestamp,
+  typeToString,
   VARBINARY,
   VARCHAR,
 } from './types.ts'
@@ -258,7 +259,6 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   every: aggregate('bool_and', () => BOOLEAN),
   array_agg: aggregate('array_agg', (a) => (a[0]?.type ? { kind: 'array', element: a[0].type } : null)),
   approx_distinct: aggregate('approx_count_distinct', () => BIGINT),
-  approx_percentile: aggregate('quantile_disc', firstType, [2], '`quantile_disc` (exact, deterministic)'),
   arbitrary: aggregate('any_value', firstType),
   any_value: aggregate('any_value', firstType),
   max_by: aggregate('arg_max', firstType),
@@ -272,7 +272,6 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   corr: aggregate('corr', () => DOUBLE),
   covar_pop: aggregate('covar_pop', () => DOUBLE),
   covar_samp: aggregate('covar_samp', () => DOUBLE),
-  geometric_mean: aggregate('geomean', () => DOUBLE),
   map_agg: {
     kind: 'aggregate',
     emit: (a) => `map(list(${a[0]!.sql}), list(${a[1]!.sql}))`,
@@ -324,7 +323,13 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   truncate: renamed('trunc', firstType, [1]),
   sign: same('sign', firstType, [1]),
   sqrt: same('sqrt', () => DOUBLE, [1]),
-  cbrt: same('cbrt', () => DOUBLE, [1]),
+  cbrt: {
+    kind: 'scalar',
+    emit: (a) => `athena_cbrt(${a[0]!.sql})`,
+    type: () => DOUBLE,
+    arity: [1],
+    doc: '`cbrt`, exact for perfect cubes like Java',
+  },
   exp: same('exp', () => DOUBLE, [1]),
   ln: same('ln', () => DOUBLE, [1]),
   log2: same('log2', () => DOUBLE, [1]),
@@ -417,7 +422,6 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
     arity: [1],
     doc: '`reverse`, `list_reverse` for arrays',
   },
-  trim: same('trim', () => VARCHAR, [1, 2]),
   ltrim: same('ltrim', () => VARCHAR, [1, 2]),
   rtrim: same('rtrim', () => VARCHAR, [1, 2]),
   lpad: same('lpad', () => VARCHAR, [3]),
@@ -451,7 +455,6 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   levenshtein_distance: renamed('levenshtein', () => BIGINT, [2]),
   hamming_distance: renamed('hamming', () => BIGINT, [2]),
   translate: same('translate', () => VARCHAR, [3]),
-  format: renamed('printf', () => VARCHAR),
   regexp_like: renamed('regexp_matches', () => BOOLEAN, [2]),
   regexp_extract: {
     kind: 'scalar',
@@ -757,7 +760,8 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
       if (t?.kind === 'simple' && t.name === 'date') {
         return `CAST(generate_series(CAST(${a[0]!.sql} AS TIMESTAMP), CAST(${a[1]!.sql} AS TIMESTAMP), ${step ?? 'INTERVAL 1 DAY'}) AS DATE[])`
       }
-      return `generate_series(${a[0]!.sql}, ${a[1]!.sql}${step ? `, ${step}` : ''})`
+      // Trino counts down when start > stop and no step is given
+      return `generate_series(${a[0]!.sql}, ${a[1]!.sql}, ${step ?? `CASE WHEN ${a[0]!.sql} <= ${a[1]!.sql} THEN 1 ELSE -1 END`})`
     },
     type: (a) => {
       const t = a[0]?.type
@@ -933,12 +937,15 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   json_array_length: same('json_array_length', () => BIGINT, [1]),
   json_array_get: {
     kind: 'scalar',
-    emit: (a) => `json_extract(${a[0]!.sql}, '$[' || CAST(${a[1]!.sql} AS VARCHAR) || ']')`,
+    emit: (a) => {
+      const path = `CASE WHEN ${a[1]!.sql} < 0 THEN '$[#' || CAST(${a[1]!.sql} AS VARCHAR) || ']' ELSE '$[' || CAST(${a[1]!.sql} AS VARCHAR) || ']' END`
+      // Trino returns a string element as its bare text
+      return `CASE WHEN json_type(json_extract(${a[0]!.sql}, ${path})) = 'VARCHAR' THEN json_extract_string(${a[0]!.sql}, ${path}) ELSE CAST(json_extract(${a[0]!.sql}, ${path}) AS VARCHAR) END`
+    },
     type: () => JSON_TYPE,
     arity: [2],
-    doc: "`json_extract(j, '$[i]')`",
+    doc: "`json_extract(j, '$[i]')` (`'$[#-i]'` from the end); string elements as bare text",
   },
-  json_size: same('json_array_length', () => BIGINT, [2]),
   is_json_scalar: {
     kind: 'scalar',
     emit: (a) => `(json_type(${a[0]!.sql}) NOT IN ('OBJECT', 'ARRAY'))`,
@@ -950,10 +957,10 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   uuid: { kind: 'scalar', emit: () => 'uuid()', type: () => simple('uuid'), arity: [0], doc: '`uuid`' },
   typeof: {
     kind: 'scalar',
-    emit: (a) => `athena_typeof(${a[0]!.sql})`,
+    emit: (a) => (a[0]?.type ? sqlString(typeToString(a[0].type)) : `athena_typeof(${a[0]!.sql})`),
     type: () => VARCHAR,
     arity: [1],
-    doc: 'DuckDB `typeof` mapped to Trino names',
+    doc: "the argument's Athena type where the translation knows it, else DuckDB's `typeof` mapped to Trino names",
   },
 }
 

@@ -481,7 +481,10 @@ export class Translator {
       }
       case 'unary': {
         const arg = this.expr(e.arg, scope)
-        if (e.op === 'NOT') return { sql: `(NOT ${arg.sql})`, type: BOOLEAN }
+        if (e.op === 'NOT') {
+          requireBoolean(arg.type, e.arg.pos, 'Value of logical NOT expression')
+          return { sql: `(NOT ${arg.sql})`, type: BOOLEAN }
+        }
         return { sql: `(${e.op}${arg.sql})`, type: arg.type }
       }
       case 'binary':
@@ -604,6 +607,8 @@ export class Translator {
     switch (e.op) {
       case 'AND':
       case 'OR':
+        requireBoolean(l.type, e.left.pos, 'Left side of logical expression')
+        requireBoolean(r.type, e.right.pos, 'Right side of logical expression')
         return { sql: `(${l.sql} ${e.op} ${r.sql})`, type: BOOLEAN }
       case '=':
       case '<>':
@@ -613,16 +618,28 @@ export class Translator {
       case '>=':
         return { sql: `(${l.sql} ${e.op} ${r.sql})`, type: BOOLEAN }
       case '||':
-        return { sql: `(${l.sql} || ${r.sql})`, type: l.type?.kind === 'array' ? l.type : VARCHAR }
+        // array || element and element || array append and prepend
+        if (l.type?.kind === 'array' && r.type && r.type.kind !== 'array')
+          return { sql: `list_append(${l.sql}, ${r.sql})`, type: l.type }
+        if (r.type?.kind === 'array' && l.type && l.type.kind !== 'array')
+          return { sql: `list_prepend(${l.sql}, ${r.sql})`, type: r.type }
+        return {
+          sql: `(${l.sql} || ${r.sql})`,
+          type: l.type?.kind === 'array' ? l.type : r.type?.kind === 'array' ? r.type : VARCHAR,
+        }
       case '/':
         return { sql: `athena_divide(${l.sql}, ${r.sql})`, type: arithmeticType(l.type, r.type) }
       case '%':
         return { sql: `athena_mod(${l.sql}, ${r.sql})`, type: arithmeticType(l.type, r.type) }
-      default:
-        return {
-          sql: `(${l.sql} ${e.op} ${r.sql})`,
-          type: temporalArithmetic(e.op, l.type, r.type) ?? arithmeticType(l.type, r.type),
+      default: {
+        const temporal = temporalArithmetic(e.op, l.type, r.type)
+        // DuckDB turns date ± interval into a timestamp; Trino keeps the date
+        if (temporal?.kind === 'simple' && temporal.name === 'date') {
+          const date = l.type?.kind === 'simple' && l.type.name === 'date' ? l.sql : r.sql
+          return { sql: `cast_to_type(${l.sql} ${e.op} ${r.sql}, ${date})`, type: temporal }
         }
+        return { sql: `(${l.sql} ${e.op} ${r.sql})`, type: temporal ?? arithmeticType(l.type, r.type) }
+      }
     }
   }
 
@@ -884,6 +901,19 @@ export class Translator {
     }
     return failAt('NOT_SUPPORTED', e.pos, `${e.name} is not supported`)
   }
+}
+
+/** Trino refuses AND / OR / NOT over non-boolean operands (DuckDB would coerce them). */
+function requireBoolean(t: SqlType | null, pos: Pos, what: string): void {
+  if (t?.kind === 'simple' && t.name !== 'boolean' && t.name !== 'unknown') {
+    failAt(
+      'TYPE_MISMATCH',
+      pos,
+      `${what} must evaluate to a boolean (actual: ${t.name === 'varchar' && t.params.length > 0 ? `varchar(${t.params[0]})` : t.name})`,
+    )
+  }
+  if (t && t.kind !== 'simple')
+    failAt('TYPE_MISMATCH', pos, `${what} must evaluate to a boolean (actual: ${t.kind})`)
 }
 
 /** Trino's name for an unaliased select item. */
