@@ -61,8 +61,6 @@ function engineQueryId(n: number): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${p(n % 100000, 5)}_${suffix}`
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 export class Executions {
   readonly all = new Map<string, Execution>()
   readonly order: string[] = []
@@ -75,12 +73,29 @@ export class Executions {
   private readonly prepared = new Map<string, Map<string, { statement: Statement; parameterCount: number }>>()
   private readonly running = new Set<Promise<void>>()
   private stopped = false
+  private readonly stopping = new AbortController()
 
   constructor(executor: Executor, store: ObjectStore, faults: Faults, latency: Latency) {
     this.executor = executor
     this.store = store
     this.faults = faults
     this.latency = latency
+  }
+
+  /** Waits `ms`, or less when the server is stopping. */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms)
+      this.stopping.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t)
+          resolve()
+        },
+        { once: true },
+      )
+    })
   }
 
   preparedFor(workGroup: string): Map<string, { statement: Statement; parameterCount: number }> {
@@ -174,7 +189,7 @@ export class Executions {
   }
 
   private async lifecycle(e: Execution): Promise<void> {
-    await sleep(this.latency.queuedMs)
+    await this.sleep(this.latency.queuedMs)
     if (e.state !== 'QUEUED' || this.stopped) return
     let requeue = this.faults.requeue(e.query)
     e.queueMs = Date.now() - e.submitted
@@ -184,10 +199,10 @@ export class Executions {
     try {
       if (requeue) {
         for (let i = 0; i < requeue.times; i++) {
-          await sleep(20)
+          await this.sleep(20)
           if (!this.isRunning(e)) return
           e.state = 'QUEUED'
-          await sleep(requeue.ms)
+          await this.sleep(requeue.ms)
           if (e.state !== 'QUEUED') return
           e.state = 'RUNNING'
         }
@@ -195,7 +210,7 @@ export class Executions {
       }
       const injected = this.faults.queryFailure(e.query)
       if (injected) {
-        await sleep(minimum)
+        await this.sleep(minimum)
         throw new QueryFailure(
           injected.errorName ?? 'GENERIC_INTERNAL_ERROR',
           injected.message ?? 'Injected failure',
@@ -222,7 +237,7 @@ export class Executions {
       })
       e.connection = null
       const elapsed = Date.now() - started
-      if (elapsed < minimum) await sleep(minimum - elapsed)
+      if (elapsed < minimum) await this.sleep(minimum - elapsed)
       if (!this.isRunning(e)) return
       e.outcome = outcome
       this.writeFiles(e, outcome)
@@ -327,6 +342,7 @@ export class Executions {
 
   async shutdown(): Promise<void> {
     this.stopped = true
+    this.stopping.abort()
     for (const e of this.all.values()) {
       try {
         e.connection?.interrupt()
