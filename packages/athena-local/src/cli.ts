@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'secret-access-key': { type: 'string' },
     'output-location': { type: 'string' },
     bucket: { type: 'string', multiple: true },
+    workgroup: { type: 'string', multiple: true },
     'api-latency-ms': { type: 'string' },
     'queued-ms': { type: 'string' },
     'no-verify': { type: 'boolean', default: false },
@@ -23,7 +24,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`athena-local [--port 4566] [--host 127.0.0.1] [--data DIR] [--region us-east-1]
   [--access-key-id ID --secret-access-key KEY] [--output-location s3://bucket/prefix/]
-  [--bucket NAME ...] [--api-latency-ms N] [--queued-ms N] [--no-verify]
+  [--bucket NAME ...] [--workgroup NAME[=s3://bucket/prefix/] ...] [--api-latency-ms N] [--queued-ms N]
+  [--no-verify]
 `)
   process.exit(0)
 }
@@ -41,6 +43,10 @@ const local = await startAthenaLocal({
   credentials,
   outputLocation: values['output-location'],
   buckets: values.bucket,
+  workGroups: (values.workgroup ?? []).map((w) => {
+    const eq = w.indexOf('=')
+    return eq < 0 ? { name: w } : { name: w.slice(0, eq), outputLocation: w.slice(eq + 1) }
+  }),
   verifySignatures: !values['no-verify'],
   latency: {
     ...(values['api-latency-ms'] ? { apiMs: Number(values['api-latency-ms']) } : {}),

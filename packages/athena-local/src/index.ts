@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Logger } from '@tributary/core'
 import { AthenaApi, type WorkGroup } from './athena/api.ts'
 import { Executions, type Latency } from './athena/executions.ts'
 import { Catalog } from './engine/catalog.ts'
@@ -41,8 +42,8 @@ export interface AthenaLocalOptions {
   faults?: FaultSettings
   /** Refuse requests whose SigV4 signature does not verify (default true). */
   verifySignatures?: boolean
-  /** Called for every request handled; silent by default. */
-  logger?: (event: { service: string; operation: string; status: number; ms: number }) => void
+  /** Receives a debug line for every request (`request`, with service, operation, status, ms); silent by default. */
+  logger?: Logger
 }
 
 export interface AthenaLocal {

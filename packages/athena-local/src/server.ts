@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { type Logger, log } from '@tributary/core'
 import type { AthenaApi } from './athena/api.ts'
 import { ApiError } from './athena/errors.ts'
 import type { Latency } from './athena/executions.ts'
@@ -17,7 +18,7 @@ export interface ServerParts {
   credentials: Credentials
   latency: Latency
   verifySignatures: boolean
-  logger?: (event: { service: string; operation: string; status: number; ms: number }) => void
+  logger?: Logger | undefined
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -178,8 +179,8 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   const target = String(req.headers['x-amz-target'] ?? '')
   const isAthena = target.startsWith('AmazonAthena.')
   const method = req.method ?? 'GET'
-  const log = (status: number) =>
-    parts.logger?.({
+  const done = (status: number) =>
+    log(parts.logger, 'debug', 'request', {
       service: isAthena ? 'athena' : 's3',
       operation: isAthena ? target.slice(13) : `${method} ${path}`,
       status,
@@ -198,7 +199,7 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
         const [status, code, message, extra] = s3AuthError(verified)
         sendS3Error(res, status, code, message, extra, method === 'HEAD')
       }
-      log(res.statusCode)
+      done(res.statusCode)
       return
     }
     contentSha256 = verified.contentSha256
@@ -207,7 +208,7 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   }
   if (!isAthena) {
     await parts.s3.handle({ req, res, method, path, query, body, contentSha256 })
-    log(res.statusCode)
+    done(res.statusCode)
     return
   }
   if (parts.latency.apiMs > 0) await new Promise((resolve) => setTimeout(resolve, parts.latency.apiMs))
@@ -219,17 +220,17 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
       res,
       new ApiError('SerializationException', 'Start of structure or map found where not expected.'),
     )
-    log(400)
+    done(400)
     return
   }
   try {
     const output = await parts.athena.handle(target.slice('AmazonAthena.'.length), input)
     sendJson(res, 200, output)
-    log(200)
+    done(200)
   } catch (err) {
     if (err instanceof ApiError) {
       sendApiError(res, err)
-      log(err.status)
+      done(err.status)
       return
     }
     throw err
