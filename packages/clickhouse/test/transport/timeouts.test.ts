@@ -40,7 +40,9 @@ forEachBackend(
       try {
         let count = 0
         let last = -1n
-        for await (const row of client.stream<{ n: bigint; pad: string }>(WIDE_ROWS)) {
+        // Small blocks: the first rows are ready at once, so only the reader's pace is in question.
+        const options = { settings: { max_block_size: 1000 } }
+        for await (const row of client.stream<{ n: bigint; pad: string }>(WIDE_ROWS, undefined, options)) {
           assert.equal(row.pad.length, 1000)
           last = row.n
           count++
