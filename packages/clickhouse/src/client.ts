@@ -117,8 +117,15 @@ export class ClickHouseClient implements SqlClient {
         roles: config.roles,
         settings: config.settings,
         requestTimeoutMs: config.requestTimeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
         maxSockets: config.maxSockets,
+        keepAliveMarginMs: config.keepAliveMarginMs,
+        maxUrlBytes: config.maxUrlBytes,
         compression: config.compression,
+        tls: config.tls,
+        headers: config.headers,
+        application: config.application,
+        dispatcher: config.dispatcher,
         logger: config.logger,
       })
     this.capabilities = {

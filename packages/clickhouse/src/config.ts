@@ -1,5 +1,7 @@
+import type { Dispatcher } from 'undici'
 import type { DecodeOptions } from './formats/value-options.ts'
 import type { ParameterBinding } from './statement.ts'
+import type { TlsOptions } from './transport/http-config.ts'
 import type { ClickHouseTransport, SettingValue } from './transport/transport.ts'
 
 export interface ClickHouseLogger {
@@ -26,8 +28,22 @@ export interface ClickHouseClientConfig extends DecodeOptions {
    * INSERT rows never times out. Results read whole also get it as `max_execution_time`.
    */
   requestTimeoutMs?: number | undefined
+  /** Limit for opening a connection (TCP and TLS handshake), in ms. Default 10 000. */
+  connectTimeoutMs?: number | undefined
   maxSockets?: number | undefined
+  /** Subtracted from the server's `Keep-Alive: timeout=N` hint before an idle socket is dropped. Default 500 ms. */
+  keepAliveMarginMs?: number | undefined
+  /** Longest request URL; longer ones are a `ParameterError` before sending. Default 1 MiB. */
+  maxUrlBytes?: number | undefined
   compression?: { response?: 'gzip' | 'zstd' | false; request?: 'gzip' | false } | undefined
+  /** Certificates and checks for `https:` URLs: a private CA, a client certificate, `rejectUnauthorized`. */
+  tls?: TlsOptions | undefined
+  /** HTTP headers sent with every request; their values are kept out of error messages. */
+  headers?: Record<string, string> | undefined
+  /** Your application's name, put at the start of the User-Agent (ClickHouse logs it). */
+  application?: string | undefined
+  /** An undici dispatcher (`Agent`, `ProxyAgent`, …) to send every request through; never closed by the client. */
+  dispatcher?: Dispatcher | undefined
   /** Use another wire: `chdb({ path })` from `@tributary/clickhouse/embedded`, or a custom transport. */
   transport?: ClickHouseTransport | undefined
   /** Give each Kysely/Drizzle connection its own ClickHouse session (temporary tables, SET). Default false. */

@@ -20,7 +20,7 @@ export { ClickHouseIntrospector } from './kysely/introspector.ts'
 export { TypedValue, typed } from './params/typed.ts'
 export { ClickHouseSession } from './session.ts'
 export type { QueryParams } from './statement.ts'
-export { createHttpTransport, type HttpTransportConfig } from './transport/http.ts'
+export { createHttpTransport, type HttpTransportConfig, type TlsOptions } from './transport/http.ts'
 export type {
   ClickHouseProgress,
   ClickHouseRequest,

@@ -101,6 +101,10 @@ export function errorFromLateFailure(
   return errorFromStatus(500, headerCode, bodyText, context)
 }
 
+/** OpenSSL's verification results for a server certificate (unknown CA, expired, wrong host…). */
+const SERVER_CERTIFICATE_CODE =
+  /^(?:UNABLE_TO_(?:GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE|DECRYPT_CERT)|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)/
+
 export type FailureReason = 'timeout' | 'cancelled' | undefined
 
 /** A failure of the wire: socket, framing, timeout, abort. */
@@ -133,6 +137,12 @@ export function errorFromFailure(
     case 'Z_DATA_ERROR':
     case 'ERR_ZSTD_INVALID_PARAM':
       return new ProtocolError(`ClickHouse response body could not be decompressed: ${detail}`, base)
+  }
+  if (typeof code === 'string' && SERVER_CERTIFICATE_CODE.test(code)) {
+    return new ConnectionError(`ClickHouse's TLS certificate was not accepted: ${detail}`, base)
+  }
+  if (typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
+    return new ConnectionError(`ClickHouse TLS handshake failed: ${detail}`, base)
   }
   if (typeof code === 'string' && code.startsWith('HPE_')) {
     return new ProtocolError(`ClickHouse sent a malformed HTTP response: ${detail}`, base)

@@ -20,6 +20,7 @@ import { type Dispatcher, Pool } from 'undici'
 import { quoteLiteral } from '../params/literal.ts'
 import { classifyStatement } from '../statement-kind.ts'
 import { StreamExceptionScanner } from './exception-scanner.ts'
+import { checkHttpConfig, connectOptions, type HttpTransportConfig, requestHeaders } from './http-config.ts'
 import {
   type ErrorContext,
   errorFromFailure,
@@ -39,44 +40,7 @@ import type {
   SettingValue,
 } from './transport.ts'
 
-export interface HttpTransportLogger {
-  debug?: ((message: string, details?: Record<string, unknown>) => void) | undefined
-  warn?: ((message: string, details?: Record<string, unknown>) => void) | undefined
-}
-
-export interface HttpTransportConfig {
-  /** `http(s)://host:port[/path]`; credentials in the URL are used when none are configured. */
-  url: string
-  username?: string | undefined
-  password?: string | undefined
-  /** Sent as `Authorization: Bearer`; replaces username/password. */
-  accessToken?: string | undefined
-  /** `basic` (default): `Authorization: Basic`; `headers`: `X-ClickHouse-User` / `X-ClickHouse-Key`. */
-  authMode?: 'basic' | 'headers' | undefined
-  database?: string | undefined
-  roles?: readonly string[] | undefined
-  /** Settings sent with every request; a request's own settings win. */
-  settings?: Readonly<Record<string, SettingValue>> | undefined
-  /**
-   * How long the server may keep the client waiting, in ms (default 300 000): until the response
-   * starts, then for each next chunk while the reader waits for it. The reader's own pauses and the
-   * time spent producing an INSERT body do not count. Results read whole also send it to the server
-   * as `max_execution_time`. `Infinity` turns it off.
-   */
-  requestTimeoutMs?: number | undefined
-  /** Default 10 000 ms. */
-  connectTimeoutMs?: number | undefined
-  /** Sockets in the pool. Default 10. */
-  maxSockets?: number | undefined
-  compression?:
-    | { response?: 'gzip' | 'zstd' | false | undefined; request?: 'gzip' | false | undefined }
-    | undefined
-  /** Subtracted from the server's `Keep-Alive: timeout=N` hint. Default 500 ms. */
-  keepAliveMarginMs?: number | undefined
-  /** Longest URL sent; longer ones fail with a `ParameterError` before sending. Default 1 MiB (the server default since 20.x; 18.x accepts 16 KiB). */
-  maxUrlBytes?: number | undefined
-  logger?: HttpTransportLogger | undefined
-}
+export type { HttpTransportConfig, HttpTransportLogger, TlsOptions } from './http-config.ts'
 
 const ERROR_BODY_LIMIT = 64 * 1024
 const KILL_TIMEOUT_MS = 10_000
@@ -187,11 +151,14 @@ class HttpTransport implements ClickHouseTransport {
   readonly #origin: string
   readonly #basePath: string
   readonly #baseParams: URLSearchParams
-  readonly #authHeaders: Record<string, string>
+  /** Sent with every request: the caller's headers, the User-Agent and the credentials. */
+  readonly #headers: Record<string, string>
   readonly #secrets: readonly (string | undefined)[]
-  readonly #pool: Pool
+  /** The transport's own pool, or the caller's dispatcher (which the transport never closes). */
+  readonly #dispatcher: Dispatcher
+  readonly #ownsDispatcher: boolean
   readonly #poolOptions: Pool.Options
-  #control: Pool | undefined
+  #control: Dispatcher | undefined
   #closed = false
   /** Unknown until `serverInfo()` answered: no setting is added on the transport's own before. */
   #profile: ProfileLimits | undefined
@@ -213,29 +180,36 @@ class HttpTransport implements ClickHouseTransport {
         system: 'clickhouse',
       })
     }
+    checkHttpConfig(config, url)
     const username = config.username ?? (url.username ? decodeURIComponent(url.username) : 'default')
     const password = config.password ?? (url.password ? decodeURIComponent(url.password) : '')
     this.#config = config
     this.#origin = url.origin
     this.#basePath = url.pathname || '/'
     this.#baseParams = url.searchParams
-    this.#secrets = [password, config.accessToken, Buffer.from(`${username}:${password}`).toString('base64')]
-    if (config.accessToken) this.#authHeaders = { authorization: `Bearer ${config.accessToken}` }
-    else if (config.authMode === 'headers') {
-      this.#authHeaders = { 'x-clickhouse-user': username, 'x-clickhouse-key': password }
-    } else {
-      this.#authHeaders = {
-        authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
-      }
-    }
+    this.#secrets = [
+      password,
+      config.accessToken,
+      Buffer.from(`${username}:${password}`).toString('base64'),
+      ...Object.values(config.headers ?? {}),
+    ]
+    let auth: Record<string, string>
+    if (config.accessToken) auth = { authorization: `Bearer ${config.accessToken}` }
+    else if (config.authMode === 'headers')
+      auth = { 'x-clickhouse-user': username, 'x-clickhouse-key': password }
+    else auth = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
+    this.#headers = requestHeaders(config, auth)
     const margin = config.keepAliveMarginMs ?? 500
+    const connect = connectOptions(config.tls)
     this.#poolOptions = {
       connections: config.maxSockets ?? 10,
       connectTimeout: config.connectTimeoutMs ?? 10_000,
       maxHeaderSize: MAX_HEADER_BYTES,
       ...keepAliveOptions(margin),
+      ...(connect ? { connect } : {}),
     }
-    this.#pool = new Pool(this.#origin, this.#poolOptions)
+    this.#ownsDispatcher = config.dispatcher === undefined
+    this.#dispatcher = config.dispatcher ?? new Pool(this.#origin, this.#poolOptions)
   }
 
   async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
@@ -324,7 +298,7 @@ class HttpTransport implements ClickHouseTransport {
     const config = this.#config
     const context: ErrorContext = { queryId: request.queryId, secrets: this.#secrets }
     const path = this.#path(request, events, own)
-    const headers: Record<string, string> = { ...this.#authHeaders }
+    const headers: Record<string, string> = { ...this.#headers }
     const responseCompression = config.compression?.response
     if (responseCompression) headers['accept-encoding'] = responseCompression
     const streamed = request.body !== undefined && !(request.body instanceof Uint8Array)
@@ -352,7 +326,7 @@ class HttpTransport implements ClickHouseTransport {
       })
       if (!streamed) wait.arm()
       try {
-        response = await this.#pool.request({
+        response = await this.#dispatcher.request({
           origin: this.#origin,
           path,
           method: 'POST',
@@ -497,7 +471,10 @@ class HttpTransport implements ClickHouseTransport {
   async kill(queryId: string): Promise<void> {
     if (this.#closed) return
     // A separate small pool, so a KILL never queues behind the busy sockets it is meant to free.
-    this.#control ??= new Pool(this.#origin, { ...this.#poolOptions, connections: 2 })
+    // With the caller's dispatcher, its own pooling decides (it may be the only way to reach the server).
+    this.#control ??= this.#ownsDispatcher
+      ? new Pool(this.#origin, { ...this.#poolOptions, connections: 2 })
+      : this.#dispatcher
     const params = new URLSearchParams(this.#baseParams)
     params.set('query_id', crypto.randomUUID())
     const signal = AbortSignal.timeout(KILL_TIMEOUT_MS)
@@ -508,7 +485,7 @@ class HttpTransport implements ClickHouseTransport {
         origin: this.#origin,
         path: `${this.#basePath}?${params.toString()}`,
         method: 'POST',
-        headers: this.#authHeaders,
+        headers: this.#headers,
         body: `KILL QUERY WHERE query_id = ${quoteLiteral(queryId)} ASYNC FORMAT TabSeparated`,
         signal,
       })
@@ -553,7 +530,7 @@ class HttpTransport implements ClickHouseTransport {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await Promise.all([this.#pool.close(), this.#control?.close()])
+    if (this.#ownsDispatcher) await Promise.all([this.#dispatcher.close(), this.#control?.close()])
   }
 }
 
