@@ -1,6 +1,7 @@
 // The S3 store through the official @aws-sdk/client-s3: objects, ranges, listings, batch delete, copy,
 // multipart uploads with UploadPartCopy, and SigV4 refusals in S3's own shapes.
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import {
   AbortMultipartUploadCommand,
@@ -22,6 +23,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { type Harness, startHarness } from './helpers.ts'
 
 let h: Harness
@@ -242,6 +244,39 @@ describe('signatures', () => {
     const out = await c.send(new GetObjectCommand({ Bucket: B, Key: 'a/b.txt' }))
     assert.equal(await out.Body!.transformToString(), 'hello world')
     c.destroy()
+  })
+
+  it('serves presigned GETs: SigV4 from the SDK presigner, and the SigV2 query form old boto presigns', async () => {
+    const url = await getSignedUrl(h.s3, new GetObjectCommand({ Bucket: B, Key: 'a/b.txt' }), {
+      expiresIn: 60,
+    })
+    const res = await fetch(url)
+    assert.equal(res.status, 200)
+    assert.equal(await res.text(), 'hello world')
+    const expired = await getSignedUrl(h.s3, new GetObjectCommand({ Bucket: B, Key: 'a/b.txt' }), {
+      expiresIn: 1,
+      signingDate: new Date(Date.now() - 3_600_000),
+    })
+    assert.equal((await fetch(expired)).status, 403)
+    // SigV2 query signing as botocore's HmacV1QueryAuth does it: GET\n\n\n<expires>\n/<bucket>/<key>
+    const expires = Math.floor(Date.now() / 1000) + 60
+    const signature = createHmac('sha1', h.local.credentials.secretAccessKey)
+      .update(`GET\n\n\n${expires}\n/${B}/a/b.txt`)
+      .digest('base64')
+    const v2 = `${h.local.s3Endpoint}/${B}/a/b.txt?AWSAccessKeyId=${h.local.credentials.accessKeyId}&Signature=${encodeURIComponent(signature)}&Expires=${expires}`
+    const v2res = await fetch(v2)
+    assert.equal(v2res.status, 200)
+    assert.equal(await v2res.text(), 'hello world')
+    const tampered = v2.replace('a/b.txt', 'a')
+    assert.equal((await fetch(tampered)).status, 403)
+  })
+
+  it('keeps LastModified in whole seconds, never before the upload began', async () => {
+    const before = Date.now()
+    await h.s3.send(new PutObjectCommand({ Bucket: B, Key: 'time/x', Body: 'x' }))
+    const head = await h.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'time/x' }))
+    assert.equal(head.LastModified!.getTime() % 1000, 0)
+    assert.ok(head.LastModified!.getTime() >= before)
   })
 
   it('refuses unsigned requests', async () => {

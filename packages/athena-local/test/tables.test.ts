@@ -159,6 +159,29 @@ describe('partitions', () => {
   })
 })
 
+describe('information_schema', () => {
+  it('lists tables, columns and schemata from the catalog', async () => {
+    const tables = await query(
+      h,
+      "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'tdb' AND table_name = 'integer_na_values'",
+    )
+    assert.deepEqual(rows(tables), [['integer_na_values', 'BASE TABLE']])
+    const columns = await query(
+      h,
+      "SELECT column_name, ordinal_position, data_type FROM information_schema.columns WHERE table_schema = 'tdb' AND table_name = 'integer_na_values' ORDER BY ordinal_position",
+    )
+    assert.deepEqual(rows(columns), [
+      ['a', '1', 'integer'],
+      ['b', '2', 'integer'],
+    ])
+    const schemata = await query(
+      h,
+      "SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('tdb', 'information_schema') ORDER BY 1",
+    )
+    assert.deepEqual(rows(schemata), [['information_schema'], ['tdb']])
+  })
+})
+
 describe('Iceberg tables', () => {
   it('supports INSERT, UPDATE, DELETE and MERGE with update counts', async () => {
     await execute(

@@ -6,6 +6,7 @@ import { columnInfo } from '../results/column-info.ts'
 import { parseS3Uri } from '../s3/object-store.ts'
 import type { Ident, SqlType } from '../sql/ast.ts'
 import { HIVE_SERDE, type HiveColumn, type HiveStatement, type PartitionSpec } from '../sql/hive-parser.ts'
+import { parseStatement } from '../sql/trino-parser.ts'
 import { duckType, hiveTypeToString, quoteDuck, simple } from '../sql/types.ts'
 import { catalogColumn, columnType, type TableEntry } from './catalog.ts'
 import { type ExecutionContext, type ExecutionOutcome, type Executor, emptyOutcome } from './executor.ts'
@@ -166,6 +167,11 @@ export async function runHive(s: HiveStatement, d: DdlContext): Promise<Executio
       }
       if (s.location && !parseS3Uri(s.location)) throw hiveFailure(`${s.location} is not a valid S3 path.`)
       const iceberg = (s.properties.table_type ?? '').toUpperCase() === 'ICEBERG'
+      if (!iceberg && s.partitionTransforms.length > 0) {
+        throw hiveFailure(
+          `SemanticException [Error 10043]: Partition columns need types: ${s.partitionTransforms.join(', ')}`,
+        )
+      }
       if (iceberg) {
         if (s.external)
           throw new QueryFailure('NOT_SUPPORTED', 'External keyword not supported for table type ICEBERG')
@@ -374,11 +380,20 @@ export async function runHive(s: HiveStatement, d: DdlContext): Promise<Executio
       }
     }
     case 'show-create-view': {
-      const entry = existing(s.name)
-      if (entry.kind !== 'view')
-        throw hiveFailure(`SemanticException [Error 10001]: View not found ${entry.name}`)
+      const n = tableName(s.name)
+      const entry = catalog.getTable(n.database, n.table)
+      if (entry?.kind !== 'view') {
+        throw new QueryFailure(
+          'TABLE_NOT_FOUND',
+          `line 1:18: View 'awsdatacatalog.${n.database}.${n.table}' does not exist`,
+        )
+      }
+      const text = `CREATE VIEW ${entry.database}.${entry.name} AS\n${formatViewQuery(entry.viewSql!)}`
       return emptyOutcome(
-        stringRows(['Create View'], [[`CREATE VIEW ${entry.database}.${entry.name} AS\n${entry.viewSql}`]]),
+        stringRows(
+          ['Create View'],
+          text.split('\n').map((l) => [l]),
+        ),
       )
     }
     case 'describe': {
@@ -524,6 +539,35 @@ function showCreateTable(t: TableEntry): string[] {
       ...props.map(([k, v], i) => `  '${k}'='${v}'${i < props.length - 1 ? ', ' : ')'}`),
     )
   return lines
+}
+
+/**
+ * Trino prints a view's query with its SQL formatter; the simple shape (a select list of names or `*` from
+ * one table) is laid out the same way here, anything else is returned as written.
+ */
+export function formatViewQuery(sql: string): string {
+  try {
+    const { statement } = parseStatement(sql)
+    if (statement.kind !== 'query') return sql
+    const q = statement.query
+    const b = q.body
+    if (q.with || q.orderBy.length > 0 || q.limit || q.offset || q.fetch || b.kind !== 'select') return sql
+    if (b.distinct || b.where || b.groupBy || b.having || b.windows.length > 0 || b.from.length !== 1)
+      return sql
+    const rel = b.from[0]!
+    if (rel.kind !== 'table' || rel.alias) return sql
+    const items: string[] = []
+    for (const item of b.items) {
+      if (item.kind === 'star' && !item.qualifier) items.push('*')
+      else if (item.kind === 'expr' && item.expr.k === 'ident' && !item.alias)
+        items.push(item.expr.parts.map((p) => (p.quoted ? `"${p.name}"` : p.name)).join('.'))
+      else return sql
+    }
+    const table = rel.name.map((p) => (p.quoted ? `"${p.name}"` : p.name)).join('.')
+    return `SELECT ${items.join(', ')}\nFROM\n  ${table}`
+  } catch {
+    return sql
+  }
 }
 
 export function hiveColumnType(t: SqlType): string {

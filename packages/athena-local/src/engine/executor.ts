@@ -125,6 +125,8 @@ export class Executor {
   private resolver(needed: TableEntry[]): Resolver {
     return {
       relation: (name: Ident[], pos: Pos, database: string): ResolvedRelation => {
+        const info = this.informationSchema(name, pos, database)
+        if (info) return info
         const r = this.resolveName(name, pos, database)
         if (!r.entry) {
           throw new QueryFailure(
@@ -147,6 +149,74 @@ export class Executor {
         return { kind: 'table', sql: this.data.duckName(entry), columns }
       },
     }
+  }
+
+  /** `information_schema.tables / columns / schemata / views`, built from the catalog when read. */
+  private informationSchema(name: Ident[], pos: Pos, database: string): ResolvedRelation | null {
+    const parts = name.map(lower)
+    if (parts.length === 3 && parts[0] === 'awsdatacatalog') parts.shift()
+    const [schema, table] = parts.length === 2 ? [parts[0]!, parts[1]!] : [database.toLowerCase(), parts[0]!]
+    if (schema !== 'information_schema') return null
+    const text = (n: string): Column => ({ name: n, type: VARCHAR })
+    const layouts: Record<string, Column[]> = {
+      tables: ['table_catalog', 'table_schema', 'table_name', 'table_type'].map(text),
+      columns: [
+        ...['table_catalog', 'table_schema', 'table_name', 'column_name'].map(text),
+        { name: 'ordinal_position', type: { kind: 'simple', name: 'bigint', params: [] } },
+        ...['column_default', 'is_nullable', 'data_type', 'comment', 'extra_info'].map(text),
+      ],
+      schemata: ['catalog_name', 'schema_name'].map(text),
+      views: ['table_catalog', 'table_schema', 'table_name', 'view_definition'].map(text),
+    }
+    const columns = layouts[table]
+    if (!columns)
+      throw new QueryFailure(
+        'TABLE_NOT_FOUND',
+        `line ${pos.line}:${pos.column}: Table 'awsdatacatalog.information_schema.${table}' does not exist`,
+      )
+    const rows: (string | number | null)[][] = []
+    const dbs = this.catalog.databases()
+    for (const db of dbs) {
+      if (table === 'schemata') rows.push(['awsdatacatalog', db.name])
+      for (const t of this.catalog.tables(db.name)) {
+        if (table === 'tables')
+          rows.push(['awsdatacatalog', db.name, t.name, t.kind === 'view' ? 'VIEW' : 'BASE TABLE'])
+        if (table === 'views' && t.kind === 'view') rows.push(['awsdatacatalog', db.name, t.name, t.viewSql])
+        if (table === 'columns') {
+          const all = [
+            ...t.columns.map((c) => ({ c, partition: false })),
+            ...t.partitionKeys.map((c) => ({ c, partition: true })),
+          ]
+          all.forEach(({ c, partition }, i) => {
+            rows.push([
+              'awsdatacatalog',
+              db.name,
+              t.name,
+              c.name,
+              i + 1,
+              null,
+              'YES',
+              c.type,
+              c.comment,
+              partition ? 'partition key' : null,
+            ])
+          })
+        }
+      }
+    }
+    if (table === 'schemata') rows.push(['awsdatacatalog', 'information_schema'])
+    const literal = (v: string | number | null, i: number) =>
+      v === null
+        ? `CAST(NULL AS ${duckType(columns[i]!.type!)})`
+        : typeof v === 'number'
+          ? `CAST(${v} AS BIGINT)`
+          : `'${v.replaceAll("'", "''")}'`
+    const names = columns.map((c) => quoteDuck(c.name)).join(', ')
+    const sql =
+      rows.length === 0
+        ? `(SELECT ${columns.map((c) => `CAST(NULL AS ${duckType(c.type!)}) AS ${quoteDuck(c.name)}`).join(', ')} WHERE false)`
+        : `(SELECT * FROM (VALUES ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}) AS "__info"(${names}))`
+    return { kind: 'table', sql, columns }
   }
 
   private async prepareTables(needed: TableEntry[], c: DuckDBConnection): Promise<number> {

@@ -193,7 +193,8 @@ export class ObjectStore {
       key,
       size: body.size,
       etag: body.etag,
-      lastModified: Date.now(),
+      // S3 keeps whole seconds; rounding up keeps `last modified >= time of the request`
+      lastModified: Math.ceil(Date.now() / 1000) * 1000,
       contentType: options.contentType ?? 'binary/octet-stream',
       metadata: options.metadata ?? {},
     }

@@ -29,6 +29,8 @@ export type HiveStatement =
       columns: HiveColumn[]
       comment: string | null
       partitionedBy: HiveColumn[]
+      /** Iceberg's `PARTITIONED BY (col, day(ts), bucket(16, id))`: references to columns, not new ones. */
+      partitionTransforms: string[]
       rowFormat: RowFormat | null
       storedAs: string | null
       inputFormat: string | null
@@ -249,7 +251,8 @@ class HiveParser {
       return { kind: 'show-columns', name, database }
     }
     if (ts.acceptWord('CREATE')) {
-      if (ts.acceptWord('VIEW')) return { kind: 'show-create-view', name: this.name() }
+      // SHOW CREATE VIEW is Trino's statement in Athena: double-quoted names are fine there
+      if (ts.acceptWord('VIEW')) return { kind: 'show-create-view', name: this.name(true) }
       ts.expectWord('TABLE')
       return { kind: 'show-create-table', name: this.name() }
     }
@@ -282,6 +285,7 @@ class HiveParser {
     const columns = ts.isOp('(') ? this.columnList() : []
     let comment: string | null = null
     let partitionedBy: HiveColumn[] = []
+    let partitionTransforms: string[] = []
     let rowFormat = null as RowFormat | null
     let storedAs: string | null = null
     let inputFormat: string | null = null
@@ -290,8 +294,10 @@ class HiveParser {
     let properties: Record<string, string> = {}
     for (;;) {
       if (ts.acceptWord('COMMENT')) comment = this.string()
-      else if (ts.acceptWord('PARTITIONED', 'BY')) partitionedBy = this.columnList()
-      else if (ts.acceptWord('CLUSTERED', 'BY')) {
+      else if (ts.acceptWord('PARTITIONED', 'BY')) {
+        if (this.partitionReferences()) partitionTransforms = this.transformList()
+        else partitionedBy = this.columnList()
+      } else if (ts.acceptWord('CLUSTERED', 'BY')) {
         this.skipParens()
         if (ts.acceptWord('SORTED', 'BY')) this.skipParens()
         ts.expectWord('INTO')
@@ -324,6 +330,7 @@ class HiveParser {
       columns,
       comment,
       partitionedBy,
+      partitionTransforms,
       rowFormat,
       storedAs,
       inputFormat,
@@ -395,6 +402,42 @@ class HiveParser {
     return columns
   }
 
+  /** True when PARTITIONED BY lists column references or transforms (Iceberg) rather than typed columns (Hive). */
+  private partitionReferences(): boolean {
+    const ts = this.ts
+    if (!ts.isOp('(')) return false
+    const second = ts.ahead(2)
+    return second.kind === 'op' && (second.value === ',' || second.value === ')' || second.value === '(')
+  }
+
+  private transformList(): string[] {
+    const ts = this.ts
+    ts.expectOp('(')
+    const out: string[] = []
+    let depth = 0
+    let start = ts.peek.start
+    for (;;) {
+      const t = ts.peek
+      if (t.kind === 'eof') ts.fail(["')'"])
+      if (t.kind === 'op' && t.value === '(') depth++
+      if (t.kind === 'op' && t.value === ')') {
+        if (depth === 0) {
+          out.push(ts.sql.slice(start, t.start).trim())
+          ts.next()
+          return out
+        }
+        depth--
+      }
+      if (depth === 0 && t.kind === 'op' && t.value === ',') {
+        out.push(ts.sql.slice(start, t.start).trim())
+        ts.next()
+        start = ts.peek.start
+        continue
+      }
+      ts.next()
+    }
+  }
+
   private partitionSpec(): PartitionSpec {
     const ts = this.ts
     ts.expectOp('(')
@@ -440,19 +483,20 @@ class HiveParser {
     return t.value
   }
 
-  ident(): Ident {
+  ident(allowQuoted = false): Ident {
     const t = this.ts.peek
-    if (t.kind === 'quoted') this.ts.noViableAlternative(t)
-    if (t.kind !== 'ident' && t.kind !== 'backquoted') this.ts.fail(['<identifier>'])
+    if (t.kind === 'quoted' && !allowQuoted) this.ts.noViableAlternative(t)
+    if (t.kind !== 'ident' && t.kind !== 'backquoted' && !(allowQuoted && t.kind === 'quoted'))
+      this.ts.fail(['<identifier>'])
     this.ts.next()
     return { name: t.value, quoted: t.kind === 'backquoted' }
   }
 
-  name(): Ident[] {
-    const parts = [this.ident()]
+  name(allowQuoted = false): Ident[] {
+    const parts = [this.ident(allowQuoted)]
     while (this.ts.isOp('.')) {
       this.ts.next()
-      parts.push(this.ident())
+      parts.push(this.ident(allowQuoted))
     }
     return parts
   }

@@ -57,6 +57,8 @@ export interface Typed {
 interface ScopeRelation {
   alias: string | null
   columns: Column[] | null
+  /** The table's name as written (`db.t`, `awsdatacatalog.db.t`), when it has no alias. */
+  qualified?: string[]
 }
 
 export class Scope {
@@ -73,6 +75,23 @@ export class Scope {
       if (s.ctes.has(name)) return s.ctes.get(name)
     }
     return undefined
+  }
+
+  /** `db.t.col` and `awsdatacatalog.db.t.col` name a column of table `t` in scope: they become `t.col`. */
+  unqualify(parts: string[]): string[] {
+    if (parts.length < 3) return parts
+    for (let s: Scope | null = this; s; s = s.parent) {
+      for (const rel of s.relations) {
+        const name = rel.qualified
+        if (!name || name.length < 2 || parts.length <= name.length) continue
+        const matches = (n: string[]) => n.every((p, i) => parts[i] === p)
+        if (matches(name)) return [rel.alias!, ...parts.slice(name.length)]
+        if (name.length === 2 && parts.length > 3 && matches(['awsdatacatalog', ...name])) {
+          return [rel.alias!, ...parts.slice(3)]
+        }
+      }
+    }
+    return parts
   }
 
   isLambdaParam(name: string): boolean {
@@ -303,7 +322,7 @@ export class Translator {
             type: resolved.columns?.[i]?.type ?? null,
           }))
         }
-        scope.relations.push({ alias, columns })
+        scope.relations.push({ alias, columns, qualified: rel.alias ? undefined : rel.name.map(lower) })
         return `${resolved.sql} AS ${q(alias)}${colList}`
       }
       case 'subquery': {
@@ -598,7 +617,8 @@ export class Translator {
   private identifier(e: Extract<Expr, { k: 'ident' }>, scope: Scope): Typed {
     const parts = e.parts.map(lower)
     if (parts.length === 1 && scope.isLambdaParam(parts[0]!)) return { sql: q(parts[0]!), type: null }
-    return { sql: parts.map(q).join('.'), type: scope.columnType(parts) }
+    const unqualified = scope.unqualify(parts)
+    return { sql: unqualified.map(q).join('.'), type: scope.columnType(unqualified) }
   }
 
   private binary(e: Extract<Expr, { k: 'binary' }>, scope: Scope): Typed {
