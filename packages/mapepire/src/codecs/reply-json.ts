@@ -1,0 +1,220 @@
+/**
+ * Reading reply frames without losing digits.
+ *
+ * The server writes BIGINT, DECIMAL, NUMERIC and DECFLOAT cells as JSON
+ * numbers from their exact text, which `JSON.parse` rounds to doubles. A
+ * number with at most 15 significant digits survives that round trip (the
+ * decoders rebuild its text from the column's scale), so a frame where no
+ * number has more is parsed natively; any other frame, and every frame of a
+ * result with DECFLOAT columns (whose values can exceed a double's range), goes
+ * through `parseExact`, which keeps such numbers as `ExactNumber` text.
+ */
+import { ProtocolError } from '@tributary/core'
+import { SYSTEM } from '../errors.ts'
+
+/** A JSON number kept as the text the server wrote. */
+export class ExactNumber {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+}
+
+/** A run of 16 or more digits (and points): a number a double may not hold exactly. */
+const LONG_NUMBER = /\d[\d.]{15,}/
+
+/** True when `JSON.parse` could round a number of this frame. */
+export function needsExactParse(text: string): boolean {
+  return LONG_NUMBER.test(text)
+}
+
+export function parseReply(text: string, exact: boolean): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = exact ? parseExact(text) : JSON.parse(text)
+  } catch (error) {
+    throw new ProtocolError(`Mapepire sent a frame that is not JSON: ${preview(text)}`, {
+      system: SYSTEM,
+      cause: error,
+    })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(`Mapepire sent a frame that is not a JSON object: ${preview(text)}`, {
+      system: SYSTEM,
+    })
+  }
+  return value as Record<string, unknown>
+}
+
+/**
+ * The request id at the start of a reply (`{"id":"…",`), read without parsing
+ * the frame, so the frame can be parsed the way its request needs.
+ */
+export function leadingId(text: string): string | undefined {
+  let i = 0
+  while (i < text.length && text.charCodeAt(i) <= 32) i++
+  if (!text.startsWith('{"id":"', i)) return undefined
+  const start = i + 7
+  const end = text.indexOf('"', start)
+  if (end === -1) return undefined
+  const id = text.slice(start, end)
+  return id.includes('\\') ? undefined : id
+}
+
+function preview(text: string): string {
+  const trimmed = text.trim()
+  return trimmed.length > 120 ? `${trimmed.slice(0, 120)}…` : trimmed
+}
+
+/**
+ * A JSON parser whose only difference from `JSON.parse` is that numbers a
+ * double cannot hold exactly (more than 15 digits, a fraction or an exponent)
+ * come back as `ExactNumber`.
+ */
+export function parseExact(text: string): unknown {
+  const parser = new ExactParser(text)
+  const value = parser.value()
+  parser.end()
+  return value
+}
+
+class ExactParser {
+  readonly #text: string
+  #i = 0
+
+  constructor(text: string) {
+    this.#text = text
+  }
+
+  end(): void {
+    this.#space()
+    if (this.#i < this.#text.length) this.#fail('unexpected text after the value')
+  }
+
+  value(): unknown {
+    this.#space()
+    const c = this.#text.charCodeAt(this.#i)
+    switch (c) {
+      case 34: // "
+        return this.#string()
+      case 123: // {
+        return this.#object()
+      case 91: // [
+        return this.#array()
+      case 110: // n
+        return this.#word('null', null)
+      case 116: // t
+        return this.#word('true', true)
+      case 102: // f
+        return this.#word('false', false)
+      default:
+        if (c === 45 || (c >= 48 && c <= 57)) return this.#number()
+        return this.#fail('unexpected character')
+    }
+  }
+
+  #space(): void {
+    const text = this.#text
+    let i = this.#i
+    for (;;) {
+      const c = text.charCodeAt(i)
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++
+      else break
+    }
+    this.#i = i
+  }
+
+  #word<T>(word: string, value: T): T {
+    if (!this.#text.startsWith(word, this.#i)) this.#fail('unexpected word')
+    this.#i += word.length
+    return value
+  }
+
+  #string(): string {
+    const text = this.#text
+    const start = this.#i + 1
+    const close = text.indexOf('"', start)
+    if (close === -1) this.#fail('unterminated string')
+    const backslash = text.indexOf('\\', start)
+    if (backslash === -1 || backslash > close) {
+      this.#i = close + 1
+      return text.slice(start, close)
+    }
+    // Escapes: find the real closing quote, then let JSON.parse decode the literal.
+    let j = backslash
+    for (;;) {
+      const c = text.charCodeAt(j)
+      if (Number.isNaN(c)) this.#fail('unterminated string')
+      if (c === 92) j += 2
+      else if (c === 34) break
+      else j++
+    }
+    this.#i = j + 1
+    return JSON.parse(text.slice(start - 1, j + 1)) as string
+  }
+
+  #number(): number | ExactNumber {
+    const text = this.#text
+    const start = this.#i
+    let i = start
+    let plain = true
+    if (text.charCodeAt(i) === 45) i++
+    for (;;) {
+      const c = text.charCodeAt(i)
+      if (c >= 48 && c <= 57) i++
+      else if (c === 46 || c === 101 || c === 69 || c === 43 || c === 45) {
+        plain = false
+        i++
+      } else break
+    }
+    this.#i = i
+    const literal = text.slice(start, i)
+    const n = Number(literal)
+    if (Number.isNaN(n)) this.#fail('malformed number')
+    if (plain && i - start <= 15) return n
+    return new ExactNumber(literal)
+  }
+
+  #array(): unknown[] {
+    this.#i++
+    const out: unknown[] = []
+    this.#space()
+    if (this.#text.charCodeAt(this.#i) === 93) {
+      this.#i++
+      return out
+    }
+    for (;;) {
+      out.push(this.value())
+      this.#space()
+      const c = this.#text.charCodeAt(this.#i++)
+      if (c === 93) return out
+      if (c !== 44) this.#fail('expected , or ]')
+    }
+  }
+
+  #object(): Record<string, unknown> {
+    this.#i++
+    const out: Record<string, unknown> = {}
+    this.#space()
+    if (this.#text.charCodeAt(this.#i) === 125) {
+      this.#i++
+      return out
+    }
+    for (;;) {
+      this.#space()
+      if (this.#text.charCodeAt(this.#i) !== 34) this.#fail('expected a key')
+      const key = this.#string()
+      this.#space()
+      if (this.#text.charCodeAt(this.#i++) !== 58) this.#fail('expected :')
+      out[key] = this.value()
+      this.#space()
+      const c = this.#text.charCodeAt(this.#i++)
+      if (c === 125) return out
+      if (c !== 44) this.#fail('expected , or }')
+    }
+  }
+
+  #fail(reason: string): never {
+    throw new SyntaxError(`${reason} at offset ${this.#i}`)
+  }
+}

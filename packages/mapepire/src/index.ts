@@ -1,0 +1,14 @@
+export * from '@tributary/core'
+export { type MapepireResult, type OutputParameter } from './statement.ts'
+export { createClient, MapepireClient, type QueryOptions, type ServerInfo, type StreamOptions } from './client.ts'
+export type { JdbcOptions, MapepireConfig, PoolConfig } from './config.ts'
+export type { ValueOptions } from './codecs/values.ts'
+export { Db2ServerError, type Db2ServerErrorOptions } from './errors.ts'
+export { JobLease } from './lease.ts'
+export type { PoolStats } from './pool.ts'
+export { MapepireTransaction } from './transaction.ts'
+export {
+  type FetchCertificateOptions,
+  fetchServerCertificate,
+  type ServerCertificate,
+} from './transport/certificate.ts'
