@@ -12,3 +12,7 @@ export {
   fetchServerCertificate,
   type ServerCertificate,
 } from './transport/certificate.ts'
+export { Db2Adapter, type Db2MigrationLockOptions } from './kysely/adapter.ts'
+export { castType, type Db2CompilerOptions, Db2QueryCompiler } from './kysely/compiler.ts'
+export { MapepireDialect, type MapepireDialectConfig } from './kysely/dialect.ts'
+export { Db2Introspector, type Db2IntrospectorOptions } from './kysely/introspector.ts'
