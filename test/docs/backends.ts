@@ -90,4 +90,22 @@ export const SAMPLE_BACKENDS: Record<string, SampleBackend> = {
       }
     },
   },
+  'mapepire-local': {
+    description:
+      'mapepire-local (a Mapepire server on PostgreSQL 15) on a free port, user MAPEPIRE, with the SAMPLE schema: ' +
+      '`port: 8076` in a sample points at it; the password and the server certificate are in DB2_PASSWORD and DB2_CA',
+    async start() {
+      const { startMapepireLocal } = await import('@tributary/mapepire-local')
+      const local = await startMapepireLocal({ port: 0, user: 'MAPEPIRE' })
+      return {
+        async forSample() {
+          return {
+            rewrite: (code) => code.replace(/\bport: 8076\b/g, `port: ${local.port}`),
+            env: { DB2_PASSWORD: local.password, DB2_CA: local.ca ?? '' },
+          }
+        },
+        stop: () => local.stop(),
+      }
+    },
+  },
 }

@@ -94,7 +94,10 @@ export class StatementStopper {
 
   async #cancelSql(jobName: string): Promise<void> {
     if (!JOB_NAME.test(jobName)) {
-      log(this.#config.logger, 'warn', 'not cancelling: unexpected job name', { system: SYSTEM, job: jobName })
+      log(this.#config.logger, 'warn', 'not cancelling: unexpected job name', {
+        system: SYSTEM,
+        job: jobName,
+      })
       return
     }
     try {

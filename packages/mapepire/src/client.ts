@@ -18,7 +18,6 @@ import {
   log,
   type RowMode,
   type SqlClient,
-  type SqlStatement,
   type TransactionSettings,
 } from '@tributary/core'
 import { StatementStopper } from './cancel.ts'
@@ -270,7 +269,8 @@ export class MapepireClient implements SqlClient {
     let parameters: WireValue[] | WireValue[][] | undefined
     if (statement.batch) {
       parameters = (params as readonly (readonly unknown[])[]).map((row) => {
-        if (!Array.isArray(row)) throw new ConfigurationError('each batch row must be an array', { system: SYSTEM })
+        if (!Array.isArray(row))
+          throw new ConfigurationError('each batch row must be an array', { system: SYSTEM })
         return encodeParameters(row)
       })
     } else if (params.length > 0) {

@@ -200,7 +200,9 @@ export function propsText(props: Record<string, string>): string {
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}`, { system: SYSTEM })
+    throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}`, {
+      system: SYSTEM,
+    })
   }
   return value
 }

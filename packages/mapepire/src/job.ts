@@ -9,7 +9,7 @@
  * still need a `sqlclose`.
  */
 import { ConnectionError, type DatabaseError, log } from '@tributary/core'
-import { type ResolvedConfig, propsText } from './config.ts'
+import { propsText, type ResolvedConfig } from './config.ts'
 import { isConnectionLost, replyError, SYSTEM } from './errors.ts'
 import { MapepireSocket, type Reply, type RequestOptions } from './transport/socket.ts'
 
@@ -67,11 +67,15 @@ export class MapepireJob {
     socket.onClose((error) => {
       this.#broken ??= error
       this.#prepared.clear()
-      this.#settleWaiters.splice(0).forEach((wake) => wake())
+      for (const wake of this.#settleWaiters.splice(0)) wake()
     })
   }
 
-  static async connect(config: ResolvedConfig, profile: JobProfile, signal?: AbortSignal): Promise<MapepireJob> {
+  static async connect(
+    config: ResolvedConfig,
+    profile: JobProfile,
+    signal?: AbortSignal,
+  ): Promise<MapepireJob> {
     const socket = await MapepireSocket.open(
       {
         url: config.url,
@@ -158,7 +162,7 @@ export class MapepireJob {
     return sent.finally(() => {
       this.running--
       this.lastUsedAt = Date.now()
-      this.#settleWaiters.splice(0).forEach((wake) => wake())
+      for (const wake of this.#settleWaiters.splice(0)) wake()
       this.onSettle?.()
     })
   }
@@ -189,12 +193,20 @@ export class MapepireJob {
       .request({ type: 'sqlclose', cont_id: id }, { timeoutMs: this.#config.requestTimeoutMs })
       .then((reply) => {
         if (reply.success !== true) {
-          log(this.#config.logger, 'warn', 'sqlclose failed', { system: SYSTEM, job: this.name, error: reply.error })
+          log(this.#config.logger, 'warn', 'sqlclose failed', {
+            system: SYSTEM,
+            job: this.name,
+            error: reply.error,
+          })
         }
       })
       .catch((error: unknown) => {
         if (this.socket.isOpen) {
-          log(this.#config.logger, 'warn', 'sqlclose failed', { system: SYSTEM, job: this.name, error: String(error) })
+          log(this.#config.logger, 'warn', 'sqlclose failed', {
+            system: SYSTEM,
+            job: this.name,
+            error: String(error),
+          })
         }
       })
   }
@@ -245,7 +257,8 @@ export class MapepireJob {
   /** Ends the job: closing the socket ends it on the server, and everything it held. */
   close(reason?: DatabaseError): void {
     this.#broken ??=
-      reason ?? new ConnectionError('the job was closed by the client', { system: SYSTEM, code: 'JOB_CLOSED' })
+      reason ??
+      new ConnectionError('the job was closed by the client', { system: SYSTEM, code: 'JOB_CLOSED' })
     this.socket.close(this.#broken)
   }
 

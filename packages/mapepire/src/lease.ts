@@ -25,7 +25,13 @@ import { executeCl } from './cl.ts'
 import { SYSTEM } from './errors.ts'
 import type { JobProfile, MapepireJob } from './job.ts'
 import type { JobPool } from './pool.ts'
-import { executeOnJob, type MapepireResult, type StatementContext, type StatementRun, streamOnJob } from './statement.ts'
+import {
+  executeOnJob,
+  type MapepireResult,
+  type StatementContext,
+  type StatementRun,
+  streamOnJob,
+} from './statement.ts'
 import { classifyStatement, type StatementKind } from './statement-kind.ts'
 
 /** A statement as a lease takes it: `batch` makes `params` a list of parameter lists. */
@@ -119,7 +125,12 @@ export class JobLease implements SqlConnection {
     if (!job) return
     this.#job = undefined
     if (this.#transaction) this.#terminated = true
-    job.markBroken(new ConnectionError(`job ${job.name} was ended on request ('kill session')`, { system: SYSTEM, code: 'JOB_ENDED' }))
+    job.markBroken(
+      new ConnectionError(`job ${job.name} was ended on request ('kill session')`, {
+        system: SYSTEM,
+        code: 'JOB_ENDED',
+      }),
+    )
     this.#pool.unpin(job, true)
   }
 
@@ -133,7 +144,10 @@ export class JobLease implements SqlConnection {
     if (job) this.#pool.unpin(job, options?.discard === true || this.#dirty || !job.healthy)
   }
 
-  async #run<T>(statement: LeaseStatement, run: (job: MapepireJob, prepared: StatementRun) => Promise<T>): Promise<T> {
+  async #run<T>(
+    statement: LeaseStatement,
+    run: (job: MapepireJob, prepared: StatementRun) => Promise<T>,
+  ): Promise<T> {
     const { job, run: prepared } = await this.#choose(statement)
     return run(job, prepared)
   }
@@ -190,7 +204,11 @@ export class JobLease implements SqlConnection {
 }
 
 function jobGone(job: MapepireJob): ConnectionError {
-  return new ConnectionError(`job ${job.name} is gone`, { system: SYSTEM, code: 'JOB_GONE', sqlState: '08003' })
+  return new ConnectionError(`job ${job.name} is gone`, {
+    system: SYSTEM,
+    code: 'JOB_GONE',
+    sqlState: '08003',
+  })
 }
 
 function terminatedError(): ConnectionError {

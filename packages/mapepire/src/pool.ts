@@ -219,7 +219,8 @@ export class JobPool {
   // ---- waiting ----
 
   #wait(mode: 'shared' | 'pin', profile: JobProfile, signal: AbortSignal | undefined): Promise<MapepireJob> {
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'waiting for a Db2 job was aborted', SYSTEM))
+    if (signal?.aborted)
+      return Promise.reject(abortError(signal, 'waiting for a Db2 job was aborted', SYSTEM))
     if (this.#refusal && Date.now() < this.#refusedUntil && this.#jobs.size === 0) {
       return Promise.reject(this.#refusal)
     }
@@ -344,7 +345,7 @@ export class JobPool {
     const key = profileKey(profile)
     const wait = this.#failures === 0 ? 0 : backoffDelay(this.#failures - 1, this.#backoff())
     const refusedWait = this.#refusedUntil - Date.now()
-    const delay = Math.max(wait, refusedWait > 0 ? refusedWait : 0)
+    const delay = Math.max(wait, refusedWait, 0)
     this.#connecting.set(key, (this.#connecting.get(key) ?? 0) + 1)
     this.#connectingTotal++
     const start = () => {
@@ -386,7 +387,11 @@ export class JobPool {
     job.socket.onClose((reason) => {
       if (!this.#jobs.has(job)) return
       this.#remove(job)
-      log(this.#config.logger, 'info', 'a Db2 job ended', { system: SYSTEM, job: job.name, reason: reason.message })
+      log(this.#config.logger, 'info', 'a Db2 job ended', {
+        system: SYSTEM,
+        job: job.name,
+        reason: reason.message,
+      })
       this.#serve()
       this.#keepMinimum()
     })
@@ -395,7 +400,11 @@ export class JobPool {
     } catch (error) {
       log(this.#config.logger, 'warn', 'onConnect failed', { system: SYSTEM, error: String(error) })
     }
-    log(this.#config.logger, 'debug', 'a Db2 job connected', { system: SYSTEM, job: job.name, pool: this.#options.name })
+    log(this.#config.logger, 'debug', 'a Db2 job connected', {
+      system: SYSTEM,
+      job: job.name,
+      pool: this.#options.name,
+    })
     this.#serve()
   }
 
@@ -412,7 +421,8 @@ export class JobPool {
     const refused = isAuthenticationFailure(error)
     if (refused) {
       this.#refusal = error
-      this.#refusedUntil = Date.now() + backoffDelay(Math.min(this.#failures, 10), { ...this.#backoff(), jitter: 'none' })
+      this.#refusedUntil =
+        Date.now() + backoffDelay(Math.min(this.#failures, 10), { ...this.#backoff(), jitter: 'none' })
     }
     const hasJobs = [...this.#jobs].some((j) => profileKey(j.profile) === key && j.healthy)
     if (refused || !hasJobs) {
@@ -433,10 +443,13 @@ export class JobPool {
 
   #scheduleRetry(): void {
     if (this.#retryTimer || this.#closed) return
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined
-      this.#serve()
-    }, backoffDelay(this.#failures, this.#backoff()))
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined
+        this.#serve()
+      },
+      backoffDelay(this.#failures, this.#backoff()),
+    )
     this.#retryTimer.unref()
   }
 
@@ -473,7 +486,8 @@ export class JobPool {
       if (now - job.lastUsedAt < pool.healthCheckIntervalMs) continue
       try {
         const alive = await job.ping()
-        if (!alive) throw new ConnectionError('the job answered ping without a database connection', { system: SYSTEM })
+        if (!alive)
+          throw new ConnectionError('the job answered ping without a database connection', { system: SYSTEM })
         job.lastUsedAt = Date.now() - pool.healthCheckIntervalMs / 2
       } catch (error) {
         log(this.#config.logger, 'warn', 'a Db2 job failed its health check and was closed', {

@@ -133,7 +133,8 @@ function calledProcedure(sql: string): string | undefined {
   const words = codeWords(sql)
   if (words[0]?.text !== 'CALL' || !words[1]) return undefined
   const first = words[1]
-  if (nextSignificant(sql, first.end) === '.' && words[2]) return `${first.text}.${words[2].text}`.toUpperCase()
+  if (nextSignificant(sql, first.end) === '.' && words[2])
+    return `${first.text}.${words[2].text}`.toUpperCase()
   return first.text.toUpperCase()
 }
 
@@ -144,7 +145,14 @@ function nextSignificant(sql: string, from: number): string | undefined {
 }
 
 function isWordStart(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 35 || code === 36 || code === 64
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 95 ||
+    code === 35 ||
+    code === 36 ||
+    code === 64
+  )
 }
 
 function isWordPart(code: number): boolean {

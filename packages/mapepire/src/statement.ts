@@ -24,11 +24,11 @@ import {
   type SqlResult,
   TimeoutError,
 } from '@tributary/core'
-import { type StatementStopper, type StopOutcome } from './cancel.ts'
-import type { ResolvedConfig } from './config.ts'
-import { needsExactParse, parseReply } from './codecs/reply-json.ts'
+import type { StatementStopper, StopOutcome } from './cancel.ts'
 import type { WireValue } from './codecs/params.ts'
+import { needsExactParse, parseReply } from './codecs/reply-json.ts'
 import { BlobReference, type RowDecoder, readColumns, rowDecoder } from './codecs/values.ts'
+import type { ResolvedConfig } from './config.ts'
 import { isCancelledByServer, SYSTEM } from './errors.ts'
 import type { MapepireJob, PreparedEntry } from './job.ts'
 import { fetchBlob } from './transport/blob.ts'
@@ -89,10 +89,20 @@ function firstRequest(
   job: MapepireJob,
   run: StatementRun,
   rows: number,
-): { body: Record<string, unknown>; registered: boolean; kept: PreparedEntry | undefined; cached: PreparedEntry | undefined } {
+): {
+  body: Record<string, unknown>
+  registered: boolean
+  kept: PreparedEntry | undefined
+  cached: PreparedEntry | undefined
+} {
   const id = job.socket.nextId()
   if (run.parameters === undefined) {
-    return { body: { id, type: 'sql', sql: run.sql, rows, terse: true }, registered: true, kept: undefined, cached: undefined }
+    return {
+      body: { id, type: 'sql', sql: run.sql, rows, terse: true },
+      registered: true,
+      kept: undefined,
+      cached: undefined,
+    }
   }
   if (run.reusable && jobCachesStatements(job)) {
     const cached = job.prepared(run.sql)
@@ -108,7 +118,14 @@ function firstRequest(
     if (!cached) {
       const kept: PreparedEntry = { id, busy: true }
       return {
-        body: { id, type: 'prepare_sql_execute', sql: run.sql, parameters: run.parameters, rows, terse: true },
+        body: {
+          id,
+          type: 'prepare_sql_execute',
+          sql: run.sql,
+          parameters: run.parameters,
+          rows,
+          terse: true,
+        },
         registered: true,
         kept,
         cached: undefined,
@@ -126,7 +143,6 @@ function firstRequest(
 function jobCachesStatements(job: MapepireJob): boolean {
   return job.cacheSize > 0
 }
-
 
 /** Runs a statement on `job` and reads its whole result. */
 export async function executeOnJob<R>(
@@ -181,7 +197,10 @@ async function readResult<R>(
   for (;;) {
     decodeInto(rows, reply.data, decoder, run.rowMode)
     if (reply.is_done !== false) break
-    const more = job.sendStatement({ type: 'sqlmore', cont_id: id, rows: fetchSize, terse: true }, { parse: pageParser(decoder) })
+    const more = job.sendStatement(
+      { type: 'sqlmore', cont_id: id, rows: fetchSize, terse: true },
+      { parse: pageParser(decoder) },
+    )
     reply = await awaitReply(context, job, more, run, queryId)
     job.expect(reply, 'sqlmore', queryId)
   }
@@ -247,7 +266,10 @@ export async function* streamOnJob<R>(
       decodeInto(rows, reply.data, decoder, run.rowMode)
       const done = reply.is_done !== false
       if (!done) {
-        inFlight = job.sendStatement({ type: 'sqlmore', cont_id: id, rows: batchSize, terse: true }, { parse: pageParser(decoder) })
+        inFlight = job.sendStatement(
+          { type: 'sqlmore', cont_id: id, rows: batchSize, terse: true },
+          { parse: pageParser(decoder) },
+        )
       }
       if (rows.length > 0) {
         await resolveBlobs(context.config, job, rows, decoder, run.rowMode)
@@ -259,7 +281,11 @@ export async function* streamOnJob<R>(
     run.signal?.removeEventListener('abort', onAbort)
     // A page still being fetched is let finish (one page) before the statement is closed.
     const pending = inFlight
-    if (pending) await pending.then(() => undefined, () => undefined)
+    if (pending)
+      await pending.then(
+        () => undefined,
+        () => undefined,
+      )
     close()
   }
 }
@@ -286,9 +312,7 @@ function awaitReply(
       if (stopped) return
       stopped = true
       cleanup()
-      context.stopper
-        .stop(job, reply, () => context.released(job))
-        .then((outcome) => reject(reason(outcome)))
+      context.stopper.stop(job, reply, () => context.released(job)).then((outcome) => reject(reason(outcome)))
     }
     const onAbort = () => stop((outcome) => cancelled(signal!, queryId, outcome))
     const cleanup = () => {
@@ -324,11 +348,19 @@ function awaitReply(
 }
 
 /** The signal's reason for aborting, as the error the caller sees. */
-export function cancelled(signal: AbortSignal, queryId: string | undefined, outcome: StopOutcome | undefined): DatabaseError {
+export function cancelled(
+  signal: AbortSignal,
+  queryId: string | undefined,
+  outcome: StopOutcome | undefined,
+): DatabaseError {
   const reason: unknown = signal.reason
   const how = stoppedBy(outcome)
   if (reason instanceof QueryCancelledError || reason instanceof TimeoutError) return reason
-  return new QueryCancelledError(`the statement was cancelled${how}`, { system: SYSTEM, queryId, cause: reason })
+  return new QueryCancelledError(`the statement was cancelled${how}`, {
+    system: SYSTEM,
+    queryId,
+    cause: reason,
+  })
 }
 
 function stoppedBy(outcome: StopOutcome | undefined): string {

@@ -10,7 +10,12 @@
  * sends nothing; COMMIT and ROLLBACK are SQL statements on the job.
  * Savepoints need commitment control, which these jobs have.
  */
-import { type IsolationLevel, NotSupportedError, type SqlTransaction, type TransactionSettings } from '@tributary/core'
+import {
+  type IsolationLevel,
+  NotSupportedError,
+  type SqlTransaction,
+  type TransactionSettings,
+} from '@tributary/core'
 import { SYSTEM } from './errors.ts'
 import type { JobProfile } from './job.ts'
 import type { JobLease } from './lease.ts'
@@ -59,7 +64,10 @@ export class MapepireTransaction implements SqlTransaction {
   }
 
   async savepoint(name: string): Promise<void> {
-    await this.connection.execute({ sql: `SAVEPOINT ${savepointName(name)} ON ROLLBACK RETAIN CURSORS`, params: [] })
+    await this.connection.execute({
+      sql: `SAVEPOINT ${savepointName(name)} ON ROLLBACK RETAIN CURSORS`,
+      params: [],
+    })
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {

@@ -34,7 +34,8 @@ export function encodeParameter(value: unknown, index: number): WireValue {
     case 'object':
       if (value === null) return null
       if (value instanceof Date) return timestampText(value, index)
-      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex').toUpperCase()
+      if (value instanceof Uint8Array)
+        return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex').toUpperCase()
       if (value instanceof ArrayBuffer) return Buffer.from(value).toString('hex').toUpperCase()
       throw refused(index, describe(value))
     default:

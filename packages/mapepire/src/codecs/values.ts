@@ -179,7 +179,13 @@ const toDecfloatText: Decoder = (v) =>
 export function plainDecimal(text: string): string {
   const match = /^(-?)(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(text)
   if (!match) return text
-  const [, sign, whole, fraction = '', exponentText] = match as unknown as [string, string, string, string, string]
+  const [, sign, whole, fraction = '', exponentText] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
   const exponent = Number(exponentText)
   const digits = whole + fraction
   const point = whole.length + exponent

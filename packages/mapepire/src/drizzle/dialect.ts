@@ -60,7 +60,11 @@ export class Db2DrizzleDialect extends BridgeDialect {
     super(config)
   }
 
-  formatParam(index: number, value: unknown, encoder: DriverValueEncoder<unknown, unknown> | undefined): string {
+  formatParam(
+    index: number,
+    value: unknown,
+    encoder: DriverValueEncoder<unknown, unknown> | undefined,
+  ): string {
     if (is(encoder, PgTimestamp)) this.#pending.push([index, 'timestamp'])
     else if (is(encoder, PgDate)) this.#pending.push([index, 'date'])
     if (is(value, Placeholder) || is(encoder, Column)) return '?'
@@ -128,7 +132,10 @@ export class Db2DrizzleDialect extends BridgeDialect {
 
   override buildUpdateQuery(config: PgUpdateConfig): SQL {
     if (config.returning) {
-      throw this.notSupported('UPDATE … RETURNING', 'Db2 for i reads back only inserted rows; select them after the update.')
+      throw this.notSupported(
+        'UPDATE … RETURNING',
+        'Db2 for i reads back only inserted rows; select them after the update.',
+      )
     }
     if (config.from || (config.joins && config.joins.length > 0)) {
       throw this.notSupported('UPDATE … FROM / JOIN', 'Use a subquery in SET or WHERE.')
@@ -138,7 +145,10 @@ export class Db2DrizzleDialect extends BridgeDialect {
 
   override buildDeleteQuery(config: PgDeleteConfig): SQL {
     if (config.returning) {
-      throw this.notSupported('DELETE … RETURNING', 'Db2 for i reads back only inserted rows; select them before the delete.')
+      throw this.notSupported(
+        'DELETE … RETURNING',
+        'Db2 for i reads back only inserted rows; select them before the delete.',
+      )
     }
     return super.buildDeleteQuery(config)
   }
@@ -161,7 +171,7 @@ function refuseIlike(text: string): void {
   if (!/ilike/i.test(text)) return
   if (codeWords(text).some((w) => !w.quoted && w.text === 'ILIKE')) {
     throw new NotSupportedError(
-      'ILIKE is not supported by Db2 for i. Compare upper-cased values: like(sql`upper(${column})`, value.toUpperCase()).',
+      'ILIKE is not supported by Db2 for i. Compare upper-cased values: like(sql`upper(...)`, value.toUpperCase()).',
       { system: SYSTEM },
     )
   }

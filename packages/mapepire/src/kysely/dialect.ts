@@ -35,7 +35,11 @@ export class MapepireDialect implements Dialect {
       return new SqlDriver({ client: () => client, ownsClient: false, logger: client.config.logger })
     }
     const { migrationLock: _lock, introspectSchemas: _schemas, client: _client, ...clientConfig } = config
-    return new SqlDriver({ client: () => createClient(clientConfig), ownsClient: true, logger: clientConfig.logger })
+    return new SqlDriver({
+      client: () => createClient(clientConfig),
+      ownsClient: true,
+      logger: clientConfig.logger,
+    })
   }
 
   createQueryCompiler(): QueryCompiler {

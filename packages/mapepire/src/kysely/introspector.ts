@@ -49,7 +49,9 @@ export class Db2Introspector implements DatabaseIntrospector {
     return rows.map((row) => ({ name: row.SCHEMA_NAME }))
   }
 
-  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
+  async getTables(
+    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
+  ): Promise<TableMetadata[]> {
     const schemas =
       this.#schemas && this.#schemas.length > 0
         ? sql`in (${sql.join(this.#schemas.map((s) => sql`${s}`))})`

@@ -57,7 +57,9 @@ export function fetchBlob(path: string, options: BlobFetchOptions): Promise<Buff
           size += chunk.length
           if (size > options.maxBytes) {
             req.destroy(
-              new ProtocolError(`a BLOB is larger than maxBlobBytes (${options.maxBytes})`, { system: SYSTEM }),
+              new ProtocolError(`a BLOB is larger than maxBlobBytes (${options.maxBytes})`, {
+                system: SYSTEM,
+              }),
             )
             return
           }

@@ -22,8 +22,8 @@ import {
   TimeoutError,
 } from '@tributary/core'
 import WebSocket from 'ws'
-import { SYSTEM } from '../errors.ts'
 import { leadingId, needsExactParse, parseReply } from '../codecs/reply-json.ts'
+import { SYSTEM } from '../errors.ts'
 
 export interface SocketOptions {
   /** `wss://host:port/db/` (or `ws://` for a server run with MP_UNSECURE). */
@@ -134,7 +134,12 @@ export class MapepireSocket {
         options.connectTimeoutMs,
       )
       const onAbort = () =>
-        fail(new ConnectionError('opening the Mapepire socket was aborted', { system: SYSTEM, cause: signal?.reason }))
+        fail(
+          new ConnectionError('opening the Mapepire socket was aborted', {
+            system: SYSTEM,
+            cause: signal?.reason,
+          }),
+        )
       signal?.addEventListener('abort', onAbort, { once: true })
       const cleanup = () => {
         clearTimeout(timer)
@@ -151,7 +156,13 @@ export class MapepireSocket {
       })
       ws.once('error', (error) => fail(socketError(error, options)))
       ws.once('close', (code) =>
-        fail(new ConnectionError(`the Mapepire server closed the socket during the upgrade (code ${code})`, { system: SYSTEM, code: 'SOCKET_CLOSED', sqlState: '08001' })),
+        fail(
+          new ConnectionError(`the Mapepire server closed the socket during the upgrade (code ${code})`, {
+            system: SYSTEM,
+            code: 'SOCKET_CLOSED',
+            sqlState: '08001',
+          }),
+        ),
       )
       ws.once('open', () => {
         if (settled) return
@@ -208,10 +219,13 @@ export class MapepireSocket {
         pending.timer = setTimeout(() => {
           pending.abandoned = true
           reject(
-            new TimeoutError(`no reply to the Mapepire ${String(body.type)} request within ${options.timeoutMs} ms`, {
-              system: SYSTEM,
-              code: 'REPLY_TIMEOUT',
-            }),
+            new TimeoutError(
+              `no reply to the Mapepire ${String(body.type)} request within ${options.timeoutMs} ms`,
+              {
+                system: SYSTEM,
+                code: 'REPLY_TIMEOUT',
+              },
+            ),
           )
         }, options.timeoutMs)
       }
@@ -401,7 +415,11 @@ function upgradeRefused(status: number, statusText: string, url: string): Connec
             : 'the WebSocket upgrade was refused'
   return new ConnectionError(
     `Mapepire server at ${redactUrl(url)} answered ${status}${statusText ? ` ${statusText}` : ''}: ${why}`,
-    { system: SYSTEM, code: `HTTP_${status}`, sqlState: status === 403 || status === 401 ? '08004' : '08001' },
+    {
+      system: SYSTEM,
+      code: `HTTP_${status}`,
+      sqlState: status === 403 || status === 401 ? '08004' : '08001',
+    },
   )
 }
 

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { ParameterError, ProtocolError } from '@tributary/core'
+import { encodeParameter, encodeParameters, timestampText } from '../src/codecs/params.ts'
+import { ExactNumber, leadingId, needsExactParse, parseExact, parseReply } from '../src/codecs/reply-json.ts'
+import { baseType, distinctKeys, plainDecimal, readColumns, rowDecoder } from '../src/codecs/values.ts'
+
+describe('reply frames', () => {
+  test('numbers a double cannot hold keep their text; others are numbers', () => {
+    const value = parseExact('{"a":[12,-3,12345678901234567890,1.50,1E-7,"x\\"y",null,true,false,{}]}') as {
+      a: unknown[]
+    }
+    assert.deepEqual(value.a.slice(0, 2), [12, -3])
+    assert.deepEqual(
+      value.a.slice(2, 5).map((n) => (n as ExactNumber).text),
+      ['12345678901234567890', '1.50', '1E-7'],
+    )
+    assert.deepEqual(value.a.slice(5), ['x"y', null, true, false, {}])
+  })
+
+  test('the exact parser rejects what JSON.parse rejects', () => {
+    for (const bad of ['{"a":}', '{"a":1', '[1,]', '{"a":1}x', '{"a":-}']) {
+      assert.throws(() => parseExact(bad), SyntaxError, bad)
+    }
+    assert.throws(() => parseReply('[1]', false), ProtocolError)
+    assert.throws(() => parseReply('{"a"', true), ProtocolError)
+  })
+
+  test('frames with long numbers go through the exact parser', () => {
+    assert.equal(needsExactParse('{"data":[[1,2.5,123456789012345]]}'), false)
+    assert.equal(needsExactParse('{"data":[[9007199254740993]]}'), true)
+    assert.equal(needsExactParse('{"data":[[1234567.123456789]]}'), true)
+  })
+
+  test('the id is read from the start of a reply', () => {
+    assert.equal(leadingId('{"id":"1a","success":true}'), '1a')
+    assert.equal(leadingId('{"success":true,"id":"1"}'), undefined)
+    assert.equal(leadingId('{"id":"a\\"b"}'), undefined)
+  })
+})
+
+describe('cell values', () => {
+  const meta = (columns: Array<[string, string, number?, number?]>) =>
+    readColumns({
+      columns: columns.map(([name, type, precision, scale]) => ({ name, type, precision, scale })),
+    })
+
+  test('BIGINT is bigint, DECIMAL exact text rebuilt from the scale, DECFLOAT kept', () => {
+    const decoder = rowDecoder(
+      meta([
+        ['B', 'BIGINT', 19, 0],
+        ['D', 'DECIMAL', 5, 2],
+        ['F', 'DECFLOAT', 34, 0],
+      ]),
+    )
+    assert.equal(decoder.exact, true)
+    assert.deepEqual(decoder.array([12, 1.5, new ExactNumber('1.50')]), [12n, '1.50', '1.50'])
+    assert.deepEqual(decoder.array([new ExactNumber('9007199254740993'), new ExactNumber('1E-7'), 3]), [
+      9007199254740993n,
+      '0.0000001',
+      '3',
+    ])
+  })
+
+  test('binary and FOR BIT DATA columns are bytes; TIME in ISO 8601; TIMESTAMP as a UTC Date', () => {
+    const decoder = rowDecoder(
+      meta([
+        ['BIN', 'VARBINARY'],
+        ['BIT', 'CHAR () FOR BIT DATA'],
+        ['T', 'TIME'],
+        ['TS', 'TIMESTAMP'],
+        ['S', 'VARCHAR'],
+      ]),
+    )
+    const row = decoder.object(['01FF', 'C1C2', '13.45.30', '2024-06-15 13:45:30.123456', 'x'])
+    assert.deepEqual(row.BIN, Buffer.from([1, 255]))
+    assert.deepEqual(row.BIT, Buffer.from([0xc1, 0xc2]))
+    assert.equal(row.T, '13:45:30')
+    assert.equal((row.TS as Date).toISOString(), '2024-06-15T13:45:30.123Z')
+    assert.equal(row.S, 'x')
+    assert.throws(() => decoder.array(['zz', 'C1', null, null, null]), ProtocolError)
+  })
+
+  test('options choose strings for BIGINT and TIMESTAMP', () => {
+    const decoder = rowDecoder(
+      meta([
+        ['B', 'BIGINT'],
+        ['TS', 'TIMESTAMP'],
+      ]),
+      { bigint: 'string', timestamp: 'string' },
+    )
+    assert.deepEqual(decoder.array([5, '2024-06-15 13:45:30.123456']), ['5', '2024-06-15 13:45:30.123456'])
+  })
+
+  test('duplicate column names are kept apart', () => {
+    assert.deepEqual(distinctKeys(['ID', 'ID', 'ID_2', 'ID']), ['ID', 'ID_3', 'ID_2', 'ID_4'])
+    const decoder = rowDecoder(
+      meta([
+        ['ID', 'INTEGER'],
+        ['ID', 'INTEGER'],
+      ]),
+    )
+    assert.deepEqual(decoder.object([1, 2]), { ID: 1, ID_2: 2 })
+  })
+
+  test('a row of the wrong width is a protocol error', () => {
+    const decoder = rowDecoder(meta([['A', 'INTEGER']]))
+    assert.throws(() => decoder.array([1, 2]), ProtocolError)
+  })
+
+  test('plain decimal text', () => {
+    assert.equal(plainDecimal('1.5E-7'), '0.00000015')
+    assert.equal(plainDecimal('-2E+3'), '-2000')
+    assert.equal(plainDecimal('1.23E+1'), '12.3')
+    assert.equal(plainDecimal('12.30'), '12.30')
+    assert.equal(baseType('DECIMAL(5, 2)'), 'DECIMAL')
+    assert.equal(baseType('VARCHAR () FOR BIT DATA'), 'BINARY')
+  })
+})
+
+describe('parameters', () => {
+  test('each type has one text form', () => {
+    assert.deepEqual(
+      encodeParameters([
+        'x',
+        1,
+        1.5,
+        12n,
+        true,
+        false,
+        null,
+        new Date('2024-06-15T13:45:30.123Z'),
+        Buffer.from([1, 255]),
+        new Uint8Array([10]),
+        1e21,
+      ]),
+      [
+        'x',
+        '1',
+        '1.5',
+        '12',
+        '1',
+        '0',
+        null,
+        '2024-06-15 13:45:30.123000',
+        '01FF',
+        '0A',
+        '1000000000000000000000',
+      ],
+    )
+  })
+
+  test('values with no Db2 form are refused without showing the value', () => {
+    for (const bad of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      undefined,
+      {},
+      [1],
+      Symbol('s'),
+      'a\uD800b',
+      new Date(Number.NaN),
+    ]) {
+      assert.throws(
+        () => encodeParameter(bad, 2),
+        (error: unknown) => {
+          assert.ok(error instanceof ParameterError)
+          assert.match(error.message, /^parameter 3 /)
+          return true
+        },
+      )
+    }
+    assert.throws(() => timestampText(new Date('0000-01-01T00:00:00Z')), ParameterError)
+    assert.equal(encodeParameter('a\uD83D\uDE00b', 0), 'a\uD83D\uDE00b')
+  })
+})
