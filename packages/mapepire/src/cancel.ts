@@ -52,23 +52,39 @@ export class StatementStopper {
       },
     )
     job.cancelHolds++
-    const work = this.#stop(job, settled, () => done)
-    const tracked = work.finally(() => {
-      job.cancelHolds--
-      onRelease()
+    let tellCaller: (outcome: StopOutcome) => void = () => {}
+    const caller = new Promise<StopOutcome>((resolve) => {
+      tellCaller = resolve
     })
-    this.#active.add(tracked)
-    void tracked.finally(() => this.#active.delete(tracked))
-    // The caller waits for the stop, but not longer than cancelWaitMs while it cannot be sent yet.
-    return Promise.race([
-      tracked,
-      sleep(this.#config.cancelWaitMs).then((): StopOutcome => (done ? 'ended' : 'still queued')),
-    ]).catch((): StopOutcome => 'ended')
+    const work = this.#stop(job, settled, () => done, tellCaller)
+      .then(tellCaller, () => tellCaller('ended'))
+      .finally(() => {
+        job.cancelHolds--
+        onRelease()
+      })
+    this.#active.add(work)
+    void work.finally(() => this.#active.delete(work))
+    return caller
   }
 
-  async #stop(job: MapepireJob, settled: Promise<unknown>, isDone: () => boolean): Promise<StopOutcome> {
-    // Wait until ours is the only statement in flight on the job.
-    while (!isDone() && job.healthy && job.running > 1) await job.nextSettle()
+  /**
+   * Waits until the statement is alone on its job (telling the caller
+   * 'still queued' if that takes longer than cancelWaitMs, and going on in the
+   * background), sends CANCEL_SQL, and ends the job if the statement does not
+   * end within cancelWaitMs.
+   */
+  async #stop(
+    job: MapepireJob,
+    settled: Promise<unknown>,
+    isDone: () => boolean,
+    tellCaller: (outcome: StopOutcome) => void,
+  ): Promise<StopOutcome> {
+    const queuedTimer = setTimeout(() => tellCaller('still queued'), this.#config.cancelWaitMs)
+    try {
+      while (!isDone() && job.healthy && job.running > 1) await job.nextSettle()
+    } finally {
+      clearTimeout(queuedTimer)
+    }
     if (isDone() || !job.healthy) return 'ended'
     await this.#cancelSql(job.name)
     const stopped = await Promise.race([
