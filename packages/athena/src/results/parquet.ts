@@ -1,0 +1,226 @@
+/**
+ * UNLOAD's Parquet files read with hyparquet over S3 range reads, one row
+ * group at a time (memory is bounded by a row group, never the file).
+ *
+ * Values stay exact: hyparquet turns DECIMAL into JS numbers, so the
+ * annotation is taken off a copy of the footer and the raw unscaled integers
+ * are written out as decimal text here; INT96 timestamps (Athena's) and
+ * TIMESTAMP columns come as nanoseconds, micro- or milliseconds and become
+ * Dates by floor division; DATE becomes `YYYY-MM-DD`; REAL the shortest text
+ * that reads back as the same float, as Athena prints it; BYTE_ARRAY without
+ * a string annotation stays bytes.
+ */
+import { decodeUtf8, formatCalendarDay } from '@tributary/core'
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  type ParquetParsers,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+  type SchemaElement,
+  type SchemaTree,
+} from 'hyparquet'
+import type { AwsTransport } from '../transport/aws.ts'
+import { parseJsonExact } from './json.ts'
+import type { ResultColumn } from './text-values.ts'
+
+type Convert = (value: unknown) => unknown
+
+interface ParquetColumn extends ResultColumn {
+  convert: Convert | undefined
+}
+
+export interface ParquetFile {
+  columns: ParquetColumn[]
+  rowGroups: number
+  /** Rows of row group `index`, values converted, in column order. */
+  readRowGroup(index: number): Promise<unknown[][]>
+}
+
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (ms: bigint) => new Date(Number(ms)),
+  timestampFromMicroseconds: (us: bigint) => new Date(Number(floorDiv(us, 1000n))),
+  timestampFromNanoseconds: (ns: bigint) => new Date(Number(floorDiv(ns, 1_000_000n))),
+  dateFromDays: (days: number) => formatCalendarDay(days),
+  stringFromBytes: (bytes: Uint8Array) => (bytes === undefined ? bytes : decodeUtf8(bytes)),
+  jsonFromBytes: (bytes: Uint8Array) => (bytes === undefined ? bytes : parseJsonExact(decodeUtf8(bytes))),
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b
+  return a % b < 0n ? q - 1n : q
+}
+
+/** An S3 object as hyparquet's AsyncBuffer: its size once, then range reads. */
+export async function s3AsyncBuffer(
+  transport: AwsTransport,
+  uri: string,
+  signal: AbortSignal | undefined,
+  queryId: string,
+): Promise<AsyncBuffer> {
+  const byteLength = await transport.objectSize(uri, signal, queryId)
+  return {
+    byteLength,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const bytes = await transport.getObjectRange(uri, start, end ?? byteLength, signal, queryId)
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    },
+  }
+}
+
+export async function openParquetFile(file: AsyncBuffer): Promise<ParquetFile> {
+  const metadata = await parquetMetadataAsync(file, { parsers: PARSERS, geoparquet: false })
+  const schema = parquetSchema(metadata)
+  const columns: ParquetColumn[] = schema.children.map((child) => ({
+    name: child.element.name,
+    type: typeName(child),
+    convert: converter(child),
+  }))
+  const raw = withoutDecimalAnnotations(metadata)
+  return {
+    columns,
+    rowGroups: metadata.row_groups.length,
+    async readRowGroup(index) {
+      let start = 0
+      for (let g = 0; g < index; g++) start += Number(metadata.row_groups[g]!.num_rows)
+      const end = start + Number(metadata.row_groups[index]!.num_rows)
+      let rows: unknown[][] = []
+      await parquetRead({
+        file,
+        metadata: raw,
+        rowStart: start,
+        rowEnd: end,
+        utf8: false,
+        parsers: PARSERS,
+        geoparquet: false,
+        onComplete: (data: unknown[][]) => {
+          rows = data
+        },
+      })
+      const converts = columns.map((c) => c.convert)
+      if (converts.some((c) => c !== undefined)) {
+        for (const row of rows) {
+          for (let c = 0; c < converts.length; c++) {
+            const convert = converts[c]
+            const value = row[c]
+            row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
+          }
+        }
+      } else {
+        for (const row of rows) for (let c = 0; c < row.length; c++) if (row[c] === undefined) row[c] = null
+      }
+      return rows
+    },
+  }
+}
+
+/** A copy of the footer in which DECIMAL leaves have no annotation, so hyparquet hands over raw integers. */
+function withoutDecimalAnnotations(metadata: FileMetaData): FileMetaData {
+  return {
+    ...metadata,
+    schema: metadata.schema.map((element) =>
+      isDecimal(element) ? { ...element, converted_type: undefined, logical_type: undefined } : element,
+    ),
+  }
+}
+
+function isDecimal(element: SchemaElement): boolean {
+  return element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL'
+}
+
+function typeName(node: SchemaTree): string {
+  const e = node.element
+  if (e.converted_type === 'LIST' || e.logical_type?.type === 'LIST') return 'array'
+  if (e.converted_type === 'MAP' || e.logical_type?.type === 'MAP') return 'map'
+  if (node.children.length > 0) return 'row'
+  if (isDecimal(e)) return `decimal(${e.precision ?? 38}, ${e.scale ?? 0})`
+  if (e.converted_type === 'DATE') return 'date'
+  if (e.converted_type === 'JSON') return 'json'
+  if (e.type === 'INT96' || e.converted_type?.startsWith('TIMESTAMP') || e.logical_type?.type === 'TIMESTAMP')
+    return 'timestamp'
+  switch (e.type) {
+    case 'BOOLEAN':
+      return 'boolean'
+    case 'INT32':
+      return e.converted_type === 'INT_8' ? 'tinyint' : e.converted_type === 'INT_16' ? 'smallint' : 'integer'
+    case 'INT64':
+      return 'bigint'
+    case 'FLOAT':
+      return 'real'
+    case 'DOUBLE':
+      return 'double'
+    default:
+      return e.converted_type === 'UTF8' || e.logical_type?.type === 'STRING' ? 'varchar' : 'varbinary'
+  }
+}
+
+/** How a column's assembled values become ours; undefined where hyparquet's are right as they are. */
+function converter(node: SchemaTree): Convert | undefined {
+  const e = node.element
+  const kind = typeName(node)
+  if (kind === 'array') {
+    const item = node.children[0]?.children[0] ?? node.children[0]
+    const inner = item ? converter(item) : undefined
+    if (!inner) return undefined
+    return (value) => (value as unknown[]).map((v) => (v === null || v === undefined ? null : inner(v)))
+  }
+  if (kind === 'map') {
+    const valueNode = node.children[0]?.children[1]
+    const inner = valueNode ? converter(valueNode) : undefined
+    if (!inner) return undefined
+    return (value) => {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(value as Record<string, unknown>))
+        out[k] = v === null || v === undefined ? null : inner(v)
+      return out
+    }
+  }
+  if (kind === 'row') {
+    const fields = node.children.map((child) => [child.element.name, converter(child)] as const)
+    if (fields.every(([, c]) => c === undefined)) return undefined
+    return (value) => {
+      const row = value as Record<string, unknown>
+      for (const [name, convert] of fields) {
+        const v = row[name]
+        if (convert && v !== null && v !== undefined) row[name] = convert(v)
+      }
+      return row
+    }
+  }
+  if (isDecimal(e)) {
+    const scale = e.scale ?? 0
+    return (value) => decimalText(unscaled(value), scale)
+  }
+  if (kind === 'real') return (value) => shortestFloat(value as number)
+  if (kind === 'varbinary') return (value) => Uint8Array.from(value as Uint8Array)
+  return undefined
+}
+
+function unscaled(value: unknown): bigint {
+  if (typeof value === 'bigint') return value
+  if (typeof value === 'number') return BigInt(value)
+  const bytes = value as Uint8Array
+  let n = 0n
+  for (const b of bytes) n = (n << 8n) | BigInt(b)
+  const bits = BigInt(bytes.length * 8)
+  if (bytes.length > 0 && bytes[0]! & 0x80) n -= 1n << bits
+  return n
+}
+
+function decimalText(n: bigint, scale: number): string {
+  const negative = n < 0n
+  const digits = (negative ? -n : n).toString().padStart(scale + 1, '0')
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`
+  return negative ? `-${text}` : text
+}
+
+/** The shortest decimal that reads back as the same 32-bit float (`0.1`, not `0.10000000149011612`). */
+function shortestFloat(value: number): number {
+  if (!Number.isFinite(value)) return value
+  for (let p = 1; p <= 9; p++) {
+    const candidate = Number(value.toPrecision(p))
+    if (Math.fround(candidate) === value) return candidate
+  }
+  return value
+}

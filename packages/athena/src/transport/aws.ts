@@ -1,0 +1,383 @@
+/**
+ * The wire: `@aws-sdk/client-athena` and `@aws-sdk/client-s3`. Every call
+ * goes through the one retry (`retry.ts`) and leaves as a typed error
+ * (`errors.ts`). Clients built here get `maxAttempts: 1`, so the SDK does not
+ * retry underneath; a client the caller passes keeps its own retry strategy.
+ */
+import {
+  AthenaClient,
+  type AthenaClientConfig,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  GetTableMetadataCommand,
+  GetWorkGroupCommand,
+  ListDatabasesCommand,
+  ListTableMetadataCommand,
+  type QueryExecution,
+  StartQueryExecutionCommand,
+  type StartQueryExecutionCommandInput,
+  StopQueryExecutionCommand,
+  type TableMetadata,
+  type WorkGroup,
+} from '@aws-sdk/client-athena'
+import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { ConfigurationError, type Logger } from '@tributary/core'
+import { toDatabaseError } from './errors.ts'
+import { type RetryOptions, withRetry } from './retry.ts'
+
+/** Something with the SDK's `send`: an `AthenaClient` or `S3Client` of any copy of the SDK. */
+interface Sender {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>
+  destroy?(): void
+}
+
+export interface AwsTransportConfig {
+  /** An `AthenaClient`, or the config to build one from. */
+  client?: AthenaClient | AthenaClientConfig | undefined
+  /** An `S3Client`, or its config; by default one is built with the Athena client's region and credentials. */
+  s3?: S3Client | S3ClientConfig | undefined
+  retry?: RetryOptions | undefined
+  /** S3 `ExpectedBucketOwner` on every read of results. */
+  expectedBucketOwner?: string | undefined
+  logger?: Logger | undefined
+}
+
+export interface S3Location {
+  bucket: string
+  key: string
+}
+
+export interface ObjectStream {
+  body: AsyncIterable<Uint8Array> & { destroy?(error?: Error): void }
+  contentLength: number | undefined
+}
+
+export function parseS3Uri(uri: string): S3Location | undefined {
+  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri)
+  return m ? { bucket: m[1]!, key: m[2]! } : undefined
+}
+
+function isSender(value: unknown): value is Sender {
+  return typeof (value as Sender | undefined)?.send === 'function'
+}
+
+export class AwsTransport {
+  readonly athena: AthenaClient
+  readonly #s3Config: S3Client | S3ClientConfig | undefined
+  #s3: S3Client | undefined
+  readonly #ownsAthena: boolean
+  #ownsS3 = false
+  readonly #athenaConfig: AthenaClientConfig
+  readonly #retry: RetryOptions
+  readonly #logger: Logger | undefined
+  readonly #bucketOwner: string | undefined
+  readonly #secrets: (string | undefined)[] = []
+
+  constructor(config: AwsTransportConfig) {
+    this.#retry = config.retry ?? {}
+    this.#logger = config.logger
+    this.#bucketOwner = config.expectedBucketOwner
+    if (isSender(config.client)) {
+      this.athena = config.client as AthenaClient
+      this.#ownsAthena = false
+      this.#athenaConfig = {}
+    } else {
+      this.#athenaConfig = config.client ?? {}
+      this.athena = new AthenaClient({ ...this.#athenaConfig, maxAttempts: 1 })
+      this.#ownsAthena = true
+      this.#rememberSecrets(this.#athenaConfig.credentials)
+    }
+    this.#s3Config = config.s3
+    if (isSender(config.s3)) this.#s3 = config.s3 as S3Client
+    else this.#rememberSecrets((config.s3 as S3ClientConfig | undefined)?.credentials)
+  }
+
+  /** Whether the caller's own Athena client is used (whose retry strategy then also applies). */
+  get ownsAthenaClient(): boolean {
+    return this.#ownsAthena
+  }
+
+  get secrets(): readonly (string | undefined)[] {
+    return this.#secrets
+  }
+
+  #rememberSecrets(credentials: unknown): void {
+    if (credentials && typeof credentials === 'object') {
+      const c = credentials as { secretAccessKey?: string; sessionToken?: string }
+      this.#secrets.push(c.secretAccessKey, c.sessionToken)
+    }
+  }
+
+  /** The S3 client, built on first use from the Athena client's settings when none was given. */
+  get s3(): S3Client {
+    if (this.#s3) return this.#s3
+    const given = this.#s3Config as S3ClientConfig | undefined
+    const base = this.#ownsAthena
+      ? {
+          region: this.#athenaConfig.region,
+          credentials: this.#athenaConfig.credentials,
+        }
+      : {
+          region: this.athena.config.region,
+          credentials: this.athena.config.credentials,
+        }
+    this.#s3 = new S3Client({ ...base, ...given, maxAttempts: 1 } as S3ClientConfig)
+    this.#ownsS3 = true
+    return this.#s3
+  }
+
+  async #call<T>(
+    operation: string,
+    client: Sender,
+    command: unknown,
+    options: { signal?: AbortSignal | undefined; queryId?: string | undefined; retry?: boolean } = {},
+  ): Promise<T> {
+    const send = () =>
+      client.send(command, options.signal ? { abortSignal: options.signal } : undefined) as Promise<T>
+    try {
+      if (options.retry === false) return await send()
+      return await withRetry(operation, send, {
+        ...this.#retry,
+        signal: options.signal,
+        logger: this.#logger,
+      })
+    } catch (error) {
+      throw toDatabaseError(error, { operation, queryId: options.queryId, secrets: this.#secrets })
+    }
+  }
+
+  /** Starts a query. Not abortable: once sent, only its id lets it be stopped. */
+  async startQueryExecution(input: StartQueryExecutionCommandInput): Promise<string> {
+    const out = await this.#call<{ QueryExecutionId?: string }>(
+      'StartQueryExecution',
+      this.athena,
+      new StartQueryExecutionCommand(input),
+    )
+    if (!out.QueryExecutionId) {
+      throw toDatabaseError(
+        { name: 'ProtocolError', message: 'no QueryExecutionId in the answer', $response: {} },
+        { operation: 'StartQueryExecution' },
+      )
+    }
+    return out.QueryExecutionId
+  }
+
+  async getQueryExecution(queryId: string, signal?: AbortSignal): Promise<QueryExecution> {
+    const out = await this.#call<{ QueryExecution?: QueryExecution }>(
+      'GetQueryExecution',
+      this.athena,
+      new GetQueryExecutionCommand({ QueryExecutionId: queryId }),
+      { signal, queryId },
+    )
+    return out.QueryExecution ?? { QueryExecutionId: queryId }
+  }
+
+  getQueryResults(
+    queryId: string,
+    nextToken: string | undefined,
+    maxResults: number,
+    signal?: AbortSignal,
+  ): Promise<GetQueryResultsCommandOutput> {
+    return this.#call(
+      'GetQueryResults',
+      this.athena,
+      new GetQueryResultsCommand({
+        QueryExecutionId: queryId,
+        NextToken: nextToken,
+        MaxResults: maxResults,
+      }),
+      { signal, queryId },
+    )
+  }
+
+  async stopQueryExecution(queryId: string): Promise<void> {
+    await this.#call(
+      'StopQueryExecution',
+      this.athena,
+      new StopQueryExecutionCommand({ QueryExecutionId: queryId }),
+      {
+        queryId,
+      },
+    )
+  }
+
+  async getWorkGroup(name: string): Promise<WorkGroup | undefined> {
+    const out = await this.#call<{ WorkGroup?: WorkGroup }>(
+      'GetWorkGroup',
+      this.athena,
+      new GetWorkGroupCommand({ WorkGroup: name }),
+    )
+    return out.WorkGroup
+  }
+
+  async listDatabases(catalog: string): Promise<string[]> {
+    const names: string[] = []
+    let token: string | undefined
+    do {
+      const out = await this.#call<{ DatabaseList?: { Name?: string }[]; NextToken?: string }>(
+        'ListDatabases',
+        this.athena,
+        new ListDatabasesCommand({ CatalogName: catalog, NextToken: token, MaxResults: 50 }),
+      )
+      for (const d of out.DatabaseList ?? []) if (d.Name) names.push(d.Name)
+      token = out.NextToken
+    } while (token)
+    return names
+  }
+
+  async listTableMetadata(catalog: string, database: string): Promise<TableMetadata[]> {
+    const tables: TableMetadata[] = []
+    let token: string | undefined
+    do {
+      const out = await this.#call<{ TableMetadataList?: TableMetadata[]; NextToken?: string }>(
+        'ListTableMetadata',
+        this.athena,
+        new ListTableMetadataCommand({
+          CatalogName: catalog,
+          DatabaseName: database,
+          NextToken: token,
+          MaxResults: 50,
+        }),
+      )
+      tables.push(...(out.TableMetadataList ?? []))
+      token = out.NextToken
+    } while (token)
+    return tables
+  }
+
+  async getTableMetadata(
+    catalog: string,
+    database: string,
+    table: string,
+  ): Promise<TableMetadata | undefined> {
+    const out = await this.#call<{ TableMetadata?: TableMetadata }>(
+      'GetTableMetadata',
+      this.athena,
+      new GetTableMetadataCommand({ CatalogName: catalog, DatabaseName: database, TableName: table }),
+    )
+    return out.TableMetadata
+  }
+
+  /** A result object's body as a stream of bytes (the caller reads it to the end or destroys it). */
+  async getObjectStream(
+    uri: string,
+    signal: AbortSignal | undefined,
+    queryId: string | undefined,
+  ): Promise<ObjectStream> {
+    const location = this.#location(uri)
+    const out = await this.#call<{ Body?: unknown; ContentLength?: number }>(
+      'GetObject',
+      this.s3,
+      new GetObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        ExpectedBucketOwner: this.#bucketOwner,
+      }),
+      { signal, queryId },
+    )
+    return {
+      body: out.Body as AsyncIterable<Uint8Array> & { destroy?(error?: Error): void },
+      contentLength: out.ContentLength,
+    }
+  }
+
+  /** Bytes `start` (inclusive) to `end` (exclusive) of an object. */
+  async getObjectRange(
+    uri: string,
+    start: number,
+    end: number,
+    signal: AbortSignal | undefined,
+    queryId: string | undefined,
+  ): Promise<Uint8Array> {
+    const location = this.#location(uri)
+    return withRetry(
+      'GetObject',
+      async () => {
+        const out = await this.#call<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>(
+          'GetObject',
+          this.s3,
+          new GetObjectCommand({
+            Bucket: location.bucket,
+            Key: location.key,
+            Range: `bytes=${start}-${end - 1}`,
+            ExpectedBucketOwner: this.#bucketOwner,
+          }),
+          { signal, queryId, retry: false },
+        )
+        const bytes = await out.Body!.transformToByteArray().catch((error: unknown) => {
+          throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
+        })
+        if (bytes.length !== end - start) {
+          throw toDatabaseError(
+            {
+              name: 'IncompleteBody',
+              message: `expected ${end - start} bytes, got ${bytes.length}`,
+              code: 'ECONNRESET',
+            },
+            { operation: 'GetObject', queryId },
+          )
+        }
+        return bytes
+      },
+      { ...this.#retry, signal, logger: this.#logger },
+    )
+  }
+
+  async objectSize(
+    uri: string,
+    signal: AbortSignal | undefined,
+    queryId: string | undefined,
+  ): Promise<number> {
+    const location = this.#location(uri)
+    const out = await this.#call<{ ContentLength?: number }>(
+      'HeadObject',
+      this.s3,
+      new HeadObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        ExpectedBucketOwner: this.#bucketOwner,
+      }),
+      { signal, queryId },
+    )
+    return out.ContentLength ?? 0
+  }
+
+  async getObjectText(
+    uri: string,
+    signal: AbortSignal | undefined,
+    queryId: string | undefined,
+  ): Promise<string> {
+    const location = this.#location(uri)
+    return withRetry(
+      'GetObject',
+      async () => {
+        const out = await this.#call<{ Body?: { transformToString(): Promise<string> } }>(
+          'GetObject',
+          this.s3,
+          new GetObjectCommand({
+            Bucket: location.bucket,
+            Key: location.key,
+            ExpectedBucketOwner: this.#bucketOwner,
+          }),
+          { signal, queryId, retry: false },
+        )
+        return out.Body!.transformToString()
+      },
+      { ...this.#retry, signal, logger: this.#logger },
+    ).catch((error: unknown) => {
+      throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
+    })
+  }
+
+  #location(uri: string): S3Location {
+    const location = parseS3Uri(uri)
+    if (!location) throw new ConfigurationError(`not an S3 location: ${uri}`, { system: 'athena' })
+    return location
+  }
+
+  destroy(): void {
+    if (this.#ownsAthena) this.athena.destroy()
+    if (this.#ownsS3) this.#s3?.destroy()
+  }
+}
