@@ -158,7 +158,10 @@ describe('query life', () => {
       const { rows } = await client.query("select 'requeue_marker' as x")
       assert.deepEqual(rows, [{ x: 'requeue_marker' }])
       const running = states.indexOf('RUNNING')
-      assert.ok(running >= 0 && states.indexOf('QUEUED', running) > running, `states seen: ${states.join(' ')}`)
+      assert.ok(
+        running >= 0 && states.indexOf('QUEUED', running) > running,
+        `states seen: ${states.join(' ')}`,
+      )
     } finally {
       athena.local.faults.set({ requeue: [] })
     }
@@ -307,7 +310,16 @@ describe('query life', () => {
 describe('parameters', () => {
   test('values travel as literals: hostile text stays text, a hostile expression is not evaluated', async () => {
     const client = athena.client()
-    const hostile = ["1 OR 1=1", "x'00'", '"', "it's", 'back\\slash', 'new\nline', '🦆 ünïcödé', "'); drop table x; --"]
+    const hostile = [
+      '1 OR 1=1',
+      "x'00'",
+      '"',
+      "it's",
+      'back\\slash',
+      'new\nline',
+      '🦆 ünïcödé',
+      "'); drop table x; --",
+    ]
     for (const value of hostile) {
       const { rows } = await client.query('select ? as v', [value])
       assert.deepEqual(rows, [{ v: value }], JSON.stringify(value))
@@ -320,10 +332,10 @@ describe('parameters', () => {
     const { rows } = await client.query('select ? as v, ? as w', [long, 'short'])
     assert.deepEqual(rows, [{ v: long, w: 'short' }])
     const location = `${athena.local.outputLocation}tables/params_ddl/`
-    await client.query("create table params_ddl (id bigint) comment ? location ? tblproperties ('table_type'='ICEBERG')", [
-      "it's \\ a table",
-      location,
-    ])
+    await client.query(
+      "create table params_ddl (id bigint) comment ? location ? tblproperties ('table_type'='ICEBERG')",
+      ["it's \\ a table", location],
+    )
     await client.query('drop table params_ddl')
   })
 
@@ -342,7 +354,9 @@ describe('faults', () => {
     try {
       let rows = 0
       const error = await (async () => {
-        for await (const _ of client.stream('select x, cast(x as varchar) as s from unnest(sequence(1, 100000)) as t(x)'))
+        for await (const _ of client.stream(
+          'select x, cast(x as varchar) as s from unnest(sequence(1, 100000)) as t(x)',
+        ))
           rows++
       })().catch((e: unknown) => e)
       assert.ok(error instanceof ConnectionError || error instanceof ProtocolError, String(error))

@@ -130,7 +130,8 @@ export class AthenaDrizzleDialect extends BridgeDialect {
           for (const [key, column] of columns) {
             const value = filled[key]
             const missing = value === undefined || (is(value, Param) && value.value === undefined)
-            if (missing && column.defaultFn === undefined && column.onUpdateFn === undefined) filled[key] = sql`null`
+            if (missing && column.defaultFn === undefined && column.onUpdateFn === undefined)
+              filled[key] = sql`null`
           }
           return filled as typeof row
         })

@@ -138,7 +138,8 @@ function formatTyped(typedValue: TypedValue, engine: Engine, target: ValueTarget
               ? plainDecimal(String(value))
               : undefined
         if (text === undefined) return refuse('expected a decimal number')
-        if (text.replace(/[-.]/g, '').replace(/^0+(?=\d)/, '').length > 38) return refuse('more than 38 digits')
+        if (text.replace(/[-.]/g, '').replace(/^0+(?=\d)/, '').length > 38)
+          return refuse('more than 38 digits')
         return `DECIMAL '${text}'`
       }
       const [p, s] = (args ?? '38, 0').split(',').map((x) => Number(x.trim()))

@@ -3,8 +3,8 @@
  * and the official SDK clients need to reach it.
  */
 import { AthenaClient, GetQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena'
-import { type AthenaLocal, type AthenaLocalOptions, startAthenaLocal } from '@tributary/athena-local'
 import { type AthenaClientConfig, type AthenaQueryClient, createClient } from '@tributary/athena'
+import { type AthenaLocal, type AthenaLocalOptions, startAthenaLocal } from '@tributary/athena-local'
 
 export interface LocalAthena {
   local: AthenaLocal
@@ -53,7 +53,11 @@ export async function startLocalAthena(options: AthenaLocalOptions = {}): Promis
 }
 
 /** Waits until `check` holds, polling every 10 ms, for at most `ms` (then fails with `what`). */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
   const until = Date.now() + ms
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
