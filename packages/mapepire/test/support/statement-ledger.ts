@@ -6,14 +6,19 @@
  * would still hold now: what "no statement left open" is checked against.
  */
 
+import { createServer as createHttpsServer } from 'node:https'
 import type { MapepireLocal } from '@tributary/mapepire-local'
 import { WebSocket, WebSocketServer } from 'ws'
+// mapepire-local's own certificate maker (its package exports only the server).
+import { createServerCertificate } from '../../../mapepire-local/src/tls/certificate.ts'
 
 const REGISTERED = new Set(['sql', 'prepare_sql', 'prepare_sql_execute'])
 
 export interface StatementLedger {
   host: string
   port: number
+  /** The proxy's certificate when it serves wss:// (clients that speak only TLS, as mapepire-js). */
+  ca: string | undefined
   /** Statements the server holds on sockets still open: `{ id, type, sql }`. */
   open(): { id: string; type: string; sql: string }[]
   /** Requests of a type seen so far. */
@@ -23,15 +28,19 @@ export interface StatementLedger {
   close(): Promise<void>
 }
 
-export async function startStatementLedger(local: MapepireLocal): Promise<StatementLedger> {
+export async function startStatementLedger(
+  local: MapepireLocal,
+  options: { tls?: boolean } = {},
+): Promise<StatementLedger> {
   const sockets = new Map<WebSocket, Map<string, { type: string; sql: string }>>()
   const counts = new Map<string, number>()
-  const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
-    perMessageDeflate: false,
-    maxPayload: 256 << 20,
-  })
+  const certificate = options.tls
+    ? await createServerCertificate({ dns: ['localhost'], ips: ['127.0.0.1'] })
+    : undefined
+  const https = certificate ? createHttpsServer({ cert: certificate.cert, key: certificate.key }) : undefined
+  const wss = https
+    ? new WebSocketServer({ server: https, perMessageDeflate: false, maxPayload: 256 << 20 })
+    : new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 256 << 20 })
   wss.on('connection', (client, request) => {
     const held = new Map<string, { type: string; sql: string }>()
     sockets.set(client, held)
@@ -74,11 +83,13 @@ export async function startStatementLedger(local: MapepireLocal): Promise<Statem
       else queue.push(text)
     })
   })
-  await new Promise<void>((resolve) => wss.on('listening', () => resolve()))
-  const port = (wss.address() as { port: number }).port
+  if (https) await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()))
+  else await new Promise<void>((resolve) => wss.on('listening', () => resolve()))
+  const port = ((https ?? wss).address() as { port: number }).port
   return {
     host: '127.0.0.1',
     port,
+    ca: certificate?.cert,
     open: () => [...sockets.values()].flatMap((held) => [...held].map(([id, s]) => ({ id, ...s }))),
     count: (type) => counts.get(type) ?? 0,
     dropAll() {
@@ -87,7 +98,7 @@ export async function startStatementLedger(local: MapepireLocal): Promise<Statem
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets.keys()) socket.terminate()
-        wss.close(() => resolve())
+        wss.close(() => (https ? https.close(() => resolve()) : resolve()))
       }),
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench:mapepire` (part of `npm run bench`): @tributary/mapepire against the official
+ * @ibm/mapepire-js 0.6.0, in one run, on the same mapepire-local server. Each measurement runs in its own
+ * process (bench/mapepire-cases.js on the built packages) so its peak RSS is its own; the server runs in this
+ * process. Prints a Markdown report.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { createClient } from '@tributary/mapepire'
+import { startMapepireLocal } from '@tributary/mapepire-local'
+import { startStatementLedger } from '../packages/mapepire/test/support/statement-ledger.ts'
+
+interface Result {
+  case: string
+  impl: string
+  error?: string
+  [key: string]: unknown
+}
+
+const casesScript = fileURLToPath(new URL('./mapepire-cases.js', import.meta.url))
+const fmt = (n: unknown, digits = 0) => (typeof n === 'number' ? n.toFixed(digits) : 'n/a')
+const ratio = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a'
+
+const run = promisify(execFile)
+
+/** One case in a child process; asynchronous, since the server runs in this process. The server's credentials go in the environment. */
+async function measure(name: string, impl: string, server: object): Promise<Result> {
+  const { stdout } = await run(process.execPath, [casesScript, name, impl], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, BENCH_SERVER: JSON.stringify(server) },
+  })
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Result
+}
+
+/** Both clients, one after the other. */
+async function both(name: string, server: object): Promise<Record<string, Result>> {
+  return { ours: await measure(name, 'ours', server), official: await measure(name, 'official', server) }
+}
+
+/** Runs the leftOpen case through the ledger and counts what the server still holds while its sockets are open. */
+async function leftOpen(
+  impl: string,
+  server: object,
+  ledger: { open(): unknown[] },
+): Promise<number | string> {
+  const child = spawn(process.execPath, [casesScript, 'leftOpen', impl], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_SERVER: JSON.stringify(server) },
+  })
+  let text = ''
+  const line = await new Promise<string>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.includes('\n')) resolve(text.split('\n')[0]!)
+    })
+  })
+  const parsed = JSON.parse(line) as Result
+  // Let the last sqlclose frames arrive.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const open = parsed.error ? `error: ${parsed.error}` : ledger.open().length
+  child.stdin.write('done\n')
+  await new Promise((resolve) => child.on('exit', resolve))
+  return open
+}
+
+const local = await startMapepireLocal({ port: 0, sample: false })
+const server = {
+  host: 'localhost',
+  port: local.port,
+  user: local.user,
+  password: local.password,
+  ca: local.ca,
+}
+const report: string[] = [
+  `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, mapepire-local (PostgreSQL 15) on loopback, 2 cores shared by client and server`,
+  '',
+]
+try {
+  const setup = createClient(server)
+  await setup.query('CREATE SCHEMA BENCH')
+  await setup.query(
+    'CREATE TABLE BENCH.ITEMS (ID INTEGER NOT NULL PRIMARY KEY, NAME VARCHAR(40) NOT NULL, PRICE DECIMAL(9, 2) NOT NULL)',
+  )
+  await setup.batch(
+    'INSERT INTO BENCH.ITEMS (ID, NAME, PRICE) VALUES (?, ?, ?)',
+    Array.from({ length: 1000 }, (_, i) => [i + 1, `item ${i + 1}`, ((i + 1) / 4).toFixed(2)]),
+  )
+  await setup.close()
+
+  const c = await both('concurrent', server)
+  report.push(
+    '64 concurrent workers, each running one-row lookups by key (`SELECT … WHERE ID = ?`) back to back, pools of 8 jobs:',
+    '',
+    '| client | queries | queries/s | p50 ms | p99 ms | peak RSS MB |',
+    '| --- | --- | --- | --- | --- | --- |',
+  )
+  for (const [impl, r] of Object.entries(c)) {
+    report.push(
+      r.error
+        ? `| ${impl} | error: ${r.error} | | | | |`
+        : `| ${impl} | ${r.queries} | ${fmt(r.qps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.maxRssMb)} |`,
+    )
+  }
+  report.push('', `ours ÷ official queries/s: ${ratio(c.ours!.qps, c.official!.qps)}`, '')
+
+  const s = await both('stream', server)
+  report.push(
+    'Streaming 1M rows (INTEGER, VARCHAR, DECIMAL) into row objects, 5,000 rows per page:',
+    '',
+    '| client | ms | rows/s | peak RSS MB |',
+    '| --- | --- | --- | --- |',
+  )
+  for (const [impl, r] of Object.entries(s)) {
+    report.push(
+      r.error
+        ? `| ${impl} | error: ${r.error} | | |`
+        : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} |`,
+    )
+  }
+  report.push('', `ours ÷ official rows/s: ${ratio(s.ours!.rowsPerSec, s.official!.rowsPerSec)}`, '')
+
+  const l = await both('large', server)
+  report.push(
+    'One large result (200,000 rows) read whole (ours: pages of 2,000; official: one `execute` of every row):',
+    '',
+    '| client | ms | rows/s | peak RSS MB |',
+    '| --- | --- | --- | --- |',
+  )
+  for (const [impl, r] of Object.entries(l)) {
+    report.push(
+      r.error
+        ? `| ${impl} | error: ${r.error} | | |`
+        : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} |`,
+    )
+  }
+  report.push('', `ours ÷ official rows/s: ${ratio(l.ours!.rowsPerSec, l.official!.rowsPerSec)}`, '')
+
+  const ledger = await startStatementLedger(local, { tls: true })
+  try {
+    const viaLedger = { ...server, host: 'localhost', port: ledger.port, ca: ledger.ca }
+    const ourOpen = await leftOpen('ours', viaLedger, ledger)
+    const officialOpen = await leftOpen('official', viaLedger, ledger)
+    report.push(
+      'Statements the server still holds after 20 lookups, a stream left after 1,500 of 5,000 rows and a 3,000-row query',
+      '(counted by a proxy that keeps the server’s statement map, while the client is still connected):',
+      '',
+      `| client | statements left open |`,
+      '| --- | --- |',
+      `| ours | ${ourOpen} |`,
+      `| official | ${officialOpen} |`,
+      '',
+    )
+  } finally {
+    await ledger.close()
+  }
+} finally {
+  await local.stop()
+}
+console.log(report.join('\n'))
