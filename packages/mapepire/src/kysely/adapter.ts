@@ -27,6 +27,8 @@ const NOT_ALLOCATED = new Set(['CPF1085', 'CPF1002'])
  */
 export class Db2Adapter extends DialectAdapterBase {
   readonly #lock: Db2MigrationLockOptions
+  /** Locks this adapter holds (`LIB/FILE`): release only sends DLCOBJ for these. */
+  readonly #held = new Set<string>()
 
   constructor(lock: Db2MigrationLockOptions = {}) {
     super()
@@ -70,7 +72,7 @@ export class Db2Adapter extends DialectAdapterBase {
         initialDelayMs: 250,
         maxDelayMs: 250,
         jitter: 'none',
-        onTimeout: () =>
+        onTimeout: (): Error =>
           new TimeoutError(
             `another migrator has held the migration lock (${object}) for over ${timeoutMs} ms; ` +
               'its job holds it until it ends (WRKOBJLCK shows which job)',
@@ -78,10 +80,13 @@ export class Db2Adapter extends DialectAdapterBase {
           ),
       },
     )
+    this.#held.add(object)
   }
 
   override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
     const object = await lockObject(db, options)
+    // Kysely releases after a failed acquire too: only a lock we hold is deallocated.
+    if (!this.#held.delete(object)) return
     await sql`call qsys2.qcmdexc(${`DLCOBJ OBJ((${object} *FILE *EXCL))`})`.execute(db)
   }
 }

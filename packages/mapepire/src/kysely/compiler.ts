@@ -75,6 +75,12 @@ const OPERATORS_REFUSED = new Set([
   '<->',
 ])
 
+/** Stands in for the LIMIT of a select that has only an OFFSET. */
+const OFFSET_ONLY = Object.freeze({
+  kind: 'LimitNode',
+  limit: { kind: 'ValueNode', value: 0 },
+}) as unknown as LimitNode
+
 /** Row counts of FETCH FIRST / OFFSET are written as checked integer literals: every Db2 for i release takes those. */
 const MAX_ROWS = 9_223_372_036_854_775_807n
 
@@ -91,6 +97,8 @@ export class Db2QueryCompiler extends DefaultQueryCompiler {
   readonly #naming: 'sql' | 'system'
   /** Inside the select list of an INSERT's FINAL TABLE. */
   #unqualified = false
+  /** The OFFSET of each select being compiled, innermost last. */
+  readonly #offsets: (OffsetNode | undefined)[] = []
 
   constructor(options: Db2CompilerOptions = {}) {
     super()
@@ -171,8 +179,15 @@ export class Db2QueryCompiler extends DefaultQueryCompiler {
   }
 
   protected override visitLimit(node: LimitNode): void {
-    const select = this.parentNode as SelectQueryNode | undefined
-    if (select?.offset) return // written after OFFSET by visitOffset
+    // Db2 wants OFFSET before FETCH FIRST: the select's offset (moved here by visitSelectQuery) comes first.
+    const offset = this.#offsets[this.#offsets.length - 1]
+    if (offset) {
+      this.append('offset ')
+      this.#appendRowCount(offset.offset)
+      this.append(' rows')
+      if (node === OFFSET_ONLY) return
+      this.append(' ')
+    }
     this.#appendFetchFirst(node.limit)
   }
 
@@ -180,11 +195,6 @@ export class Db2QueryCompiler extends DefaultQueryCompiler {
     this.append('offset ')
     this.#appendRowCount(node.offset)
     this.append(' rows')
-    const select = this.parentNode as SelectQueryNode | undefined
-    if (select?.limit) {
-      this.append(' ')
-      this.#appendFetchFirst(select.limit.limit)
-    }
   }
 
   protected override visitFetch(node: FetchNode): void {
@@ -206,7 +216,14 @@ export class Db2QueryCompiler extends DefaultQueryCompiler {
 
   protected override visitSelectQuery(node: SelectQueryNode): void {
     if (node.distinctOn) unsupported('DISTINCT ON')
-    super.visitSelectQuery(node)
+    this.#offsets.push(node.offset)
+    try {
+      super.visitSelectQuery(
+        node.offset ? { ...node, offset: undefined, limit: node.limit ?? OFFSET_ONLY } : node,
+      )
+    } finally {
+      this.#offsets.pop()
+    }
   }
 
   protected override visitSelectModifier(node: SelectModifierNode): void {
