@@ -1,7 +1,10 @@
 /**
  * The quick-start demo: embedded ClickHouse (chDB), no server to set up.
  * A table, a streamed insert, a typed Kysely query, a Drizzle query, a
- * streamed aggregate and a migration, printed as they run.
+ * streamed aggregate and a migration, printed as they run. Then Db2 for i
+ * through Mapepire, on mapepire-local (a Mapepire server on PostgreSQL 15,
+ * started here): Kysely with RETURNING and a transaction, Drizzle, a stream
+ * and a statement stopped on the server.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,8 +20,12 @@ import {
   uint64,
 } from '@tributary/clickhouse/drizzle'
 import { chdb } from '@tributary/clickhouse/embedded'
+import { createClient as createDb2Client, MapepireDialect, QueryCancelledError } from '@tributary/mapepire'
+import { drizzle as drizzleDb2 } from '@tributary/mapepire/drizzle'
+import { startMapepireLocal } from '@tributary/mapepire-local'
 import { desc, sql as dsql, eq } from 'drizzle-orm'
-import { Kysely, sql } from 'kysely'
+import { decimal, integer, pgSchema, varchar } from 'drizzle-orm/pg-core'
+import { type Generated, Kysely, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 
 interface Database {
@@ -143,4 +150,77 @@ async function main(): Promise<void> {
   }
 }
 
+interface Db2Database {
+  'DEMO.PARTS': { ID: Generated<number>; NAME: string; PRICE: string; STOCK: bigint }
+}
+
+const parts = pgSchema('DEMO').table('PARTS', {
+  id: integer('ID').primaryKey(),
+  name: varchar('NAME', { length: 30 }).notNull(),
+  price: decimal('PRICE', { precision: 11, scale: 2 }).notNull(),
+})
+
+async function db2(): Promise<void> {
+  const local = await startMapepireLocal({ port: 0, sample: false })
+  const client = createDb2Client({
+    host: 'localhost',
+    port: local.port,
+    user: local.user,
+    password: local.password,
+    ca: local.ca, // the server's certificate, pinned
+  })
+  const db = new Kysely<Db2Database>({ dialect: new MapepireDialect({ client }) })
+  const orm = drizzleDb2(client)
+  try {
+    heading(
+      `Db2 for i through Mapepire ${(await client.serverInfo()).version} (mapepire-local on port ${local.port})`,
+    )
+    await sql`CREATE SCHEMA DEMO`.execute(db)
+    await sql`CREATE TABLE DEMO.PARTS (ID INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      NAME VARCHAR(30) NOT NULL, PRICE DECIMAL(11, 2) NOT NULL, STOCK BIGINT NOT NULL)`.execute(db)
+
+    heading('Kysely insert with RETURNING (SELECT … FROM FINAL TABLE), in a transaction')
+    const inserted = await db.transaction().execute((trx) =>
+      trx
+        .insertInto('DEMO.PARTS')
+        .values([
+          { NAME: 'bolt', PRICE: '0.10', STOCK: 9_007_199_254_740_993n },
+          { NAME: 'gear', PRICE: '12.50', STOCK: 40n },
+          { NAME: 'motor', PRICE: '1999.99', STOCK: 3n },
+        ])
+        .returning(['ID', 'NAME'])
+        .execute(),
+    )
+    console.table(inserted)
+
+    heading('Drizzle query, exact values')
+    const priciest = await orm.select().from(parts).orderBy(desc(parts.price)).limit(2)
+    console.table(priciest)
+    const [bolt] = await db.selectFrom('DEMO.PARTS').select('STOCK').where('NAME', '=', 'bolt').execute()
+    console.log(`bolt stock ${bolt!.STOCK} (${typeof bolt!.STOCK})`)
+
+    heading('streamed, 2 rows per page (sqlmore), closed on the server after')
+    let streamed = 0
+    for await (const _row of client.stream('SELECT * FROM DEMO.PARTS ORDER BY ID', [], { batchSize: 2 }))
+      streamed++
+    console.log(`${streamed} parts streamed`)
+
+    heading('a statement stopped on the server (QSYS2.CANCEL_SQL)')
+    try {
+      await client.query(
+        'WITH T(N) AS (VALUES 1 UNION ALL SELECT N + 1 FROM T WHERE N < 2000000000) SELECT COUNT(*) FROM T',
+        [],
+        { signal: AbortSignal.timeout(300) },
+      )
+    } catch (error) {
+      if (!(error instanceof QueryCancelledError)) throw error
+      console.log(error.message)
+    }
+  } finally {
+    await db.destroy()
+    await local.stop()
+  }
+}
+
 await main()
+await db2()

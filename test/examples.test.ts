@@ -1,4 +1,4 @@
-/** Every runnable example runs to completion on embedded ClickHouse and prints what it promises. */
+/** Every runnable example runs to completion (on embedded ClickHouse, or mapepire-local) and prints what it promises. */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
@@ -22,12 +22,19 @@ async function example(file: string, ...args: string[]): Promise<string> {
 }
 
 test('the demo runs a migration, an insert, Kysely and Drizzle queries and a streamed aggregate', async () => {
-  const out = await example('demo.ts')
+  const out = await demo()
   assert.match(out, /2026_01_cities: Success/)
   assert.match(out, /Drizzle count: 100000/)
   assert.match(out, /1667 hours streamed/)
   assert.match(out, /max id 9007199254840992 \(bigint\)/)
 })
+
+/** The demo runs once for both of its tests. */
+let demoRun: Promise<string> | undefined
+function demo(): Promise<string> {
+  demoRun ??= example('demo.ts')
+  return demoRun
+}
 
 test('stream-to-csv writes every row', async () => {
   const out = await example('stream-to-csv.ts', '50000')
@@ -38,4 +45,21 @@ test('drizzle-events joins, updates and iterates', async () => {
   const out = await example('drizzle-events.ts')
   assert.match(out, /Grace Hopper/)
   assert.match(out, /iterated 50000 events, 5000 purchases/)
+})
+
+test('the demo has a Db2 for i section on mapepire-local', async () => {
+  const out = await demo()
+  assert.match(out, /Db2 for i through Mapepire/)
+  assert.match(out, /bolt stock 9007199254740993 \(bigint\)/)
+  assert.match(out, /3 parts streamed/)
+  assert.match(out, /the statement was cancelled \(CANCEL_SQL/)
+})
+
+test('mapepire-orders writes in a transaction, reports with Drizzle, streams and stops a statement', async () => {
+  const out = await example('mapepire-orders.ts')
+  assert.match(out, /inserted order 401 for 12345678901\.99/)
+  assert.match(out, /Ada: 4816\.00 \(max units 9007199254741389, bigint\)/)
+  assert.match(out, /Drizzle count: 401/)
+  assert.match(out, /streamed 401 orders/)
+  assert.match(out, /stopped on the server/)
 })
