@@ -81,9 +81,12 @@ export function parseExact(text: string): unknown {
 class ExactParser {
   readonly #text: string
   #i = 0
+  /** The next backslash at or after the current string, found once rather than per string. */
+  #backslash = -1
 
   constructor(text: string) {
     this.#text = text
+    this.#backslash = text.indexOf('\\')
   }
 
   end(): void {
@@ -135,7 +138,8 @@ class ExactParser {
     const start = this.#i + 1
     const close = text.indexOf('"', start)
     if (close === -1) this.#fail('unterminated string')
-    const backslash = text.indexOf('\\', start)
+    if (this.#backslash !== -1 && this.#backslash < start) this.#backslash = text.indexOf('\\', start)
+    const backslash = this.#backslash
     if (backslash === -1 || backslash > close) {
       this.#i = close + 1
       return text.slice(start, close)
