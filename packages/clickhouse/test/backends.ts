@@ -28,9 +28,15 @@ export interface BackendContext {
   modern: boolean
 }
 
+export interface StartedServer {
+  /** A fresh client config (each with its own transport, since a client closes its transport). */
+  config: () => ClickHouseClientConfig
+  stop(): Promise<void>
+}
+
 interface Backend {
   name: BackendName
-  start(): Promise<{ config: () => ClickHouseClientConfig; stop(): Promise<void> }>
+  start(): Promise<StartedServer>
 }
 
 const BACKENDS: Backend[] = [
@@ -69,6 +75,13 @@ const BACKENDS: Backend[] = [
     },
   },
 ]
+
+/** Starts one backend: a server on free ports, or an embedded engine in a temp dir. */
+export function startBackend(name: BackendName): Promise<StartedServer> {
+  const backend = BACKENDS.find((b) => b.name === name)
+  if (!backend) throw new Error(`unknown backend ${name}`)
+  return backend.start()
+}
 
 /** Selects backends with TRIBUTARY_BACKENDS=a,b (for local runs); CI runs all of them. */
 function selectedBackends(): Backend[] {

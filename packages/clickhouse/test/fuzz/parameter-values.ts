@@ -1,9 +1,10 @@
 /**
- * Seeded generator of parameter values with their ClickHouse type and the
- * text ClickHouse prints for them in TabSeparated output (server time zone
- * UTC, `output_format_decimal_trailing_zeros=1`). The expected text comes from
- * an independent model of each value (not from the encoders under test), so a
- * round trip through the server proves the value arrived exactly.
+ * Seeded generator of parameter values with their ClickHouse type and two
+ * oracles: `expression`, the same value built on the server from text that
+ * needs no escaping (digits, hex, `unhex`, `reinterpretAsFloat64`, CAST), so
+ * the server's rendering of that expression is the reference; and `expected`,
+ * a model of the text ClickHouse prints for the value in TabSeparated output
+ * (server time zone UTC, `output_format_decimal_trailing_zeros=1`).
  *
  * Strings never contain lone UTF-16 surrogates: they have no UTF-8 form (every
  * encoder would put U+FFFD there), and the encoders refuse them; that refusal
@@ -17,6 +18,8 @@ export interface ParameterCase {
   type: string
   /** What `SELECT {p:type} FORMAT TabSeparated` prints for it. */
   expected: string
+  /** A ClickHouse expression of type `type` with the same value, made without the encoders under test. */
+  expression: string
 }
 
 interface Gen {
@@ -26,6 +29,8 @@ interface Gen {
   out(nested: boolean): string
   /** Whether the type may be wrapped in Nullable / LowCardinality. */
   scalar: boolean
+  /** The value as a server-side expression of type `type`. */
+  sql: string
 }
 
 type Rng = () => number
@@ -45,7 +50,7 @@ export function* generateParameterCases(seed: number, count: number): Generator<
   const rng = mulberry32(seed)
   for (let i = 0; i < count; i++) {
     const g = anyType(rng, 0)
-    yield { value: g.value, type: g.type, expected: g.out(false) }
+    yield { value: g.value, type: g.type, expected: g.out(false), expression: g.sql }
   }
 }
 
@@ -56,6 +61,25 @@ function randomBigint(rng: Rng, bits: number): bigint {
   let n = 0n
   for (let i = 0; i < bits; i += 16) n = (n << 16n) | BigInt(int(rng, 65536))
   return n & ((1n << BigInt(bits)) - 1n)
+}
+
+// ------------------------------------------------------------------ server-side expressions
+
+/** Text of a value only made of digits, signs, dots, dashes, colons and hex letters. */
+function plain(text: string): string {
+  if (!/^[-+0-9A-Za-z.:[\]]*$/.test(text)) throw new Error(`not plain text: ${text}`)
+  return `'${text}'`
+}
+
+const cast = (sql: string, type: string) => `CAST(${sql} AS ${type})`
+const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+const utf8Expression = (s: string) => `unhex('${hexOf(new TextEncoder().encode(s))}')`
+
+function floatExpression(x: number, bits: 32 | 64): string {
+  const view = new DataView(new ArrayBuffer(bits / 8))
+  if (bits === 64) view.setFloat64(0, x, true)
+  else view.setFloat32(0, x, true)
+  return `reinterpretAsFloat${bits}(unhex('${hexOf(new Uint8Array(view.buffer))}'))`
 }
 
 // ------------------------------------------------------------------ output text
@@ -233,7 +257,7 @@ function intGen(rng: Rng): Gen {
       : form < 0.5
         ? n.toString()
         : n
-  return { type, value, out: () => n.toString(), scalar: true }
+  return { type, value, out: () => n.toString(), scalar: true, sql: cast(plain(n.toString()), type) }
 }
 
 const SPECIAL_FLOATS = [
@@ -271,9 +295,9 @@ function floatGen(rng: Rng): Gen {
   }
   if (bits === 32) {
     const f = Math.fround(x)
-    return { type: 'Float32', value: f, out: () => outFloat32(f), scalar: true }
+    return { type: 'Float32', value: f, out: () => outFloat32(f), scalar: true, sql: floatExpression(f, 32) }
   }
-  return { type: 'Float64', value: x, out: () => outFloat64(x), scalar: true }
+  return { type: 'Float64', value: x, out: () => outFloat64(x), scalar: true, sql: floatExpression(x, 64) }
 }
 
 const DECIMALS: [number, number][] = [
@@ -305,7 +329,8 @@ function decimalGen(rng: Rng): Gen {
       : frac === '' && rng() < 0.3
         ? BigInt(text)
         : text
-  return { type: `Decimal(${precision}, ${scale})`, value, out: () => expected, scalar: true }
+  const type = `Decimal(${precision}, ${scale})`
+  return { type, value, out: () => expected, scalar: true, sql: cast(plain(text), type) }
 }
 
 function stringGen(rng: Rng): Gen {
@@ -313,11 +338,17 @@ function stringGen(rng: Rng): Gen {
     const s = Array.from(randomString(rng)).slice(0, 6).join('')
     const length = Buffer.byteLength(s) + int(rng, 4) + (s === '' ? 1 : 0)
     const padded = s + '\0'.repeat(length - Buffer.byteLength(s))
-    return { type: `FixedString(${length})`, value: s, out: (n) => outString(padded, n), scalar: true }
+    return {
+      type: `FixedString(${length})`,
+      value: s,
+      out: (n) => outString(padded, n),
+      scalar: true,
+      sql: `toFixedString(${utf8Expression(s)}, ${length})`,
+    }
   }
   const s = randomString(rng)
   const value = rng() < 0.15 ? new TextEncoder().encode(s) : s
-  return { type: 'String', value, out: (n) => outString(s, n), scalar: true }
+  return { type: 'String', value, out: (n) => outString(s, n), scalar: true, sql: utf8Expression(s) }
 }
 
 const DAY = 86_400_000
@@ -328,24 +359,39 @@ function dateGen(rng: Rng): Gen {
   const day = rng() < 0.3 ? pick(rng, [min, max, 0, -1 < min ? 0 : -1]) : min + int(rng, max - min + 1)
   const text = new Date(day * DAY).toISOString().slice(0, 10)
   const value = rng() < 0.3 ? new Date(day * DAY) : text
-  return { type: wide ? 'Date32' : 'Date', value, out: (n) => quoteIf(text, n), scalar: true }
+  const type = wide ? 'Date32' : 'Date'
+  // From the day number: 18.16 cannot parse date text past 2105.
+  const sql = cast(`${wide ? 'toInt32' : 'toUInt16'}(${plain(String(day))})`, type)
+  return { type, value, out: (n) => quoteIf(text, n), scalar: true, sql }
 }
 
 const ZONES = [undefined, 'UTC', 'Asia/Tokyo', 'America/New_York', 'Asia/Kolkata']
 
+const wallClocks = new Map<string, Intl.DateTimeFormat>()
+
+/** One formatter per zone: building one is far dearer than using it, and the generator makes many values. */
+function wallClock(zone: string): Intl.DateTimeFormat {
+  let format = wallClocks.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+    wallClocks.set(zone, format)
+  }
+  return format
+}
+
 function wallTime(epochSeconds: bigint, zone: string | undefined): string {
   const date = new Date(Number(epochSeconds) * 1000)
   if (zone === undefined || zone === 'UTC') return date.toISOString().slice(0, 19).replace('T', ' ')
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(date)
+  const parts = wallClock(zone).formatToParts(date)
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? ''
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`
 }
@@ -381,7 +427,8 @@ function dateTimeGen(rng: Rng): Gen {
     : `DateTime${zone === undefined ? '' : `('${zone}')`}`
   // The second before 1970 needs a zone on the type (server reads '-0.x' as +0.x).
   const safeFraction = clamped === -1n && zone === undefined ? '0'.repeat(precision) : fraction
-  const expected = `${wallTime(clamped, zone)}${precision > 0 ? `.${safeFraction}` : ''}`
+  // Only the kept values are printed: formatting a wall time is the dear part of generating one.
+  const expected = () => `${wallTime(clamped, zone)}${precision > 0 ? `.${safeFraction}` : ''}`
   const form = rng()
   let value: unknown
   const ms = Number(clamped) * 1000 + Number(safeFraction.slice(0, 3).padEnd(3, '0'))
@@ -400,7 +447,22 @@ function dateTimeGen(rng: Rng): Gen {
     const frac = (abs % scale).toString().padStart(precision, '0')
     value = `${negative ? '-' : ''}${whole}${precision > 0 ? `.${frac}` : ''}`
   }
-  return { type, value, out: (n) => quoteIf(expected, n), scalar: true }
+  // The instant from its integer count of ticks: seconds for DateTime, 10^-p s for DateTime64.
+  const ticks = clamped * 10n ** BigInt(precision) + BigInt(safeFraction || '0')
+  const sql = !is64
+    ? cast(`toUInt32(${plain(clamped.toString())})`, type)
+    : precision <= 3
+      ? cast(
+          `fromUnixTimestamp64Milli(toInt64(${plain((ticks * 10n ** BigInt(3 - precision)).toString())}))`,
+          type,
+        )
+      : precision <= 6
+        ? cast(
+            `fromUnixTimestamp64Micro(toInt64(${plain((ticks * 10n ** BigInt(6 - precision)).toString())}))`,
+            type,
+          )
+        : cast(`fromUnixTimestamp64Nano(toInt64(${plain(ticks.toString())}))`, type)
+  return { type, value, out: (n) => quoteIf(expected(), n), scalar: true, sql }
 }
 
 function enumGen(rng: Rng): Gen {
@@ -409,20 +471,32 @@ function enumGen(rng: Rng): Gen {
   const codes = [1, 2, -3, 4, 5, 6, 127]
   const i = int(rng, names.length)
   const name = names[i] as string
-  return { type, value: rng() < 0.3 ? codes[i] : name, out: (n) => outString(name, n), scalar: true }
+  return {
+    type,
+    value: rng() < 0.3 ? codes[i] : name,
+    out: (n) => outString(name, n),
+    scalar: true,
+    sql: cast(`toInt8(${plain(String(codes[i]))})`, type),
+  }
 }
 
 function uuidGen(rng: Rng): Gen {
   let hex = ''
   for (let i = 0; i < 32; i++) hex += int(rng, 16).toString(16)
   const u = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-  return { type: 'UUID', value: rng() < 0.3 ? u.toUpperCase() : u, out: (n) => quoteIf(u, n), scalar: true }
+  return {
+    type: 'UUID',
+    value: rng() < 0.3 ? u.toUpperCase() : u,
+    out: (n) => quoteIf(u, n),
+    scalar: true,
+    sql: `toUUID(${plain(u)})`,
+  }
 }
 
 function ipGen(rng: Rng): Gen {
   if (rng() < 0.5) {
     const ip = [0, 0, 0, 0].map(() => int(rng, 256)).join('.')
-    return { type: 'IPv4', value: ip, out: (n) => quoteIf(ip, n), scalar: true }
+    return { type: 'IPv4', value: ip, out: (n) => quoteIf(ip, n), scalar: true, sql: `toIPv4(${plain(ip)})` }
   }
   const ip = pick(rng, [
     '::',
@@ -432,12 +506,12 @@ function ipGen(rng: Rng): Gen {
     '::ffff:1.2.3.4',
     '2001:db8:0:1:1:1:1:1',
   ])
-  return { type: 'IPv6', value: ip, out: (n) => quoteIf(ip, n), scalar: true }
+  return { type: 'IPv6', value: ip, out: (n) => quoteIf(ip, n), scalar: true, sql: `toIPv6(${plain(ip)})` }
 }
 
 function boolGen(rng: Rng): Gen {
   const b = rng() < 0.5
-  return { type: 'Bool', value: b, out: () => String(b), scalar: true }
+  return { type: 'Bool', value: b, out: () => String(b), scalar: true, sql: cast(b ? '1' : '0', 'Bool') }
 }
 
 const SCALARS = [
@@ -463,7 +537,8 @@ function anyType(rng: Rng, depth: number): Gen {
   if (depth >= 3 || r < 0.5) {
     const g = pick(rng, SCALARS)(rng)
     if (rng() < 0.2) return nullable(rng, g, depth)
-    if (g.type === 'String' && rng() < 0.2) return { ...g, type: 'LowCardinality(String)' }
+    if (g.type === 'String' && rng() < 0.2)
+      return { ...g, type: 'LowCardinality(String)', sql: cast(g.sql, 'LowCardinality(String)') }
     return g
   }
   if (r < 0.7) return arrayGen(rng, depth)
@@ -475,9 +550,11 @@ function nullable(rng: Rng, g: Gen, depth: number): Gen {
   const type = g.type === 'String' && rng() < 0.3 ? 'LowCardinality(Nullable(String))' : `Nullable(${g.type})`
   if (rng() < 0.4) {
     const value = depth === 0 && rng() < 0.5 ? undefined : null
-    return { type, value, out: (n) => (n ? 'NULL' : '\\N'), scalar: false }
+    // 18.16 cannot CAST NULL to a Nullable enum that has no 0 value; nullIf(x, x) is NULL of x's type.
+    const sql = g.type.startsWith('Enum') ? cast(`nullIf(${g.sql}, ${g.sql})`, type) : cast('NULL', type)
+    return { type, value, out: (n) => (n ? 'NULL' : '\\N'), scalar: false, sql }
   }
-  return { ...g, type, scalar: false }
+  return { ...g, type, scalar: false, sql: cast(g.sql, type) }
 }
 
 function sameType(rng: Rng, first: Gen, depth: number, count: number): Gen[] {
@@ -505,11 +582,14 @@ function arrayGen(rng: Rng, depth: number): Gen {
   const first = anyType(rng, depth + 1)
   const n = int(rng, 5)
   const items = n === 0 ? [] : [first, ...sameType(rng, first, depth + 1, n - 1)]
+  const type = `Array(${first.type})`
   return {
-    type: `Array(${first.type})`,
+    type,
     value: items.map((g) => g.value),
     out: () => `[${items.map((g) => g.out(true)).join(',')}]`,
     scalar: false,
+    // An empty array from its text: `[]` alone has one dimension, and 18.16 casts only like to like.
+    sql: items.length === 0 ? cast(plain('[]'), type) : cast(`[${items.map((g) => g.sql).join(', ')}]`, type),
   }
 }
 
@@ -523,7 +603,13 @@ function tupleGen(rng: Rng, depth: number): Gen {
     named && rng() < 0.6
       ? Object.fromEntries(items.map((g, i) => [names[i] as string, g.value]))
       : items.map((g) => g.value)
-  return { type, value, out: () => `(${items.map((g) => g.out(true)).join(',')})`, scalar: false }
+  return {
+    type,
+    value,
+    out: () => `(${items.map((g) => g.out(true)).join(',')})`,
+    scalar: false,
+    sql: cast(`tuple(${items.map((g) => g.sql).join(', ')})`, type),
+  }
 }
 
 function mapGen(rng: Rng, depth: number): Gen {
@@ -544,11 +630,17 @@ function mapGen(rng: Rng, depth: number): Gen {
   const order = Object.keys(object)
   const byKey = new Map(keys.map((k, i) => [k, values[i] as Gen]))
   const keyType = useInt ? 'UInt16' : 'String'
+  const type = `Map(${keyType}, ${first.type})`
+  const keySql = (k: string) => (useInt ? cast(plain(k), 'UInt16') : utf8Expression(k))
   return {
-    type: `Map(${keyType}, ${first.type})`,
+    type,
     value: rng() < 0.3 ? new Map(order.map((k) => [k, object[k]])) : object,
     out: () =>
       `{${order.map((k) => `${useInt ? k : outString(k, true)}:${(byKey.get(k) as Gen).out(true)}`).join(',')}}`,
     scalar: false,
+    sql:
+      order.length === 0
+        ? cast('map()', type)
+        : cast(`map(${order.map((k) => `${keySql(k)}, ${(byKey.get(k) as Gen).sql}`).join(', ')})`, type),
   }
 }

@@ -1,0 +1,4 @@
+import { runConformance } from '../../../../test/conformance/runner.ts'
+import { clickhouseFixture } from './fixture.ts'
+
+runConformance(clickhouseFixture, 'chdb-http')

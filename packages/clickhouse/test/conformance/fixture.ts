@@ -1,0 +1,276 @@
+/**
+ * ClickHouse for the shared conformance suite (test/conformance): its three
+ * backends, its SQL for the suite's statements, its type table and what it
+ * does not support, with where ClickHouse says so.
+ */
+
+import {
+  type ClickHouseClient,
+  type ClickHouseClientConfig,
+  ClickHouseDialect,
+  createClient,
+  NotSupportedError,
+  typed,
+} from '@tributary/clickhouse'
+import {
+  chTable,
+  dateTime,
+  dateTime64,
+  drizzle,
+  float64,
+  int32,
+  int64,
+  nullable,
+  string,
+} from '@tributary/clickhouse/drizzle'
+import { sql as dsql } from 'drizzle-orm'
+import { sql } from 'kysely'
+import type {
+  BackendEntry,
+  Capabilities,
+  ColumnKind,
+  ColumnSpec,
+  ConformanceBackend,
+  ConformanceFixture,
+  Limitation,
+  TypeCase,
+} from '../../../../test/conformance/fixture.ts'
+import { type BackendName, startBackend } from '../backends.ts'
+import { endlessQuery, runningQueries, slowQuery } from './statements.ts'
+import { COMMON, MODERN, OPTIONAL } from './type-table.ts'
+
+const TRANSACTIONS: Limitation = {
+  // Experimental since 22.x, MergeTree only, and it needs ClickHouse Keeper; 18.16 and chDB have none.
+  source: 'https://clickhouse.com/docs/guides/developer/transactional',
+  error: { class: NotSupportedError, message: /transactions/i },
+}
+
+const UNSUPPORTED: BackendEntry['unsupported'] = {
+  returning: {
+    // INSERT, ALTER … UPDATE and ALTER … DELETE have no RETURNING clause.
+    source: 'https://clickhouse.com/docs/sql-reference/statements/insert-into',
+    error: { class: NotSupportedError, message: /RETURNING/ },
+  },
+  transactions: TRANSACTIONS,
+  savepoints: TRANSACTIONS,
+  'drizzle relational with': {
+    // Drizzle nests relations with LATERAL joins, which ClickHouse's JOIN does not have.
+    source: 'https://clickhouse.com/docs/sql-reference/statements/select/join',
+    error: { class: NotSupportedError, message: /with: \{ posts \}/ },
+  },
+}
+
+const CAPABILITIES: Capabilities = {
+  transactions: false,
+  savepoints: false,
+  returning: false,
+  serverSideCancel: true,
+  sessions: true,
+  authentication: true,
+  instantMilliseconds: true,
+}
+
+/** Defects the suite found, each named once; the tests that wait for them are listed per backend below. */
+export const DEFECTS = {
+  embeddedKill:
+    'embedded chDB cannot stop a query with bound parameters: the engine drops the comment tag KILL QUERY looks for from its text',
+  embeddedSessionLost:
+    'embedded chDB closes the engine connection of a session whose query was stopped, so its temporary tables and settings are lost',
+  negativeZero: 'a -0 given to Kysely is inferred as Int64 (Number.isSafeInteger(-0)) and arrives as 0',
+  zonelessDateTime:
+    "a zone-less ISO string written through Kysely into DateTime('Asia/Kolkata') is read in the column's zone, not as UTC as docs/clickhouse-types.md says",
+  ipv4Number:
+    'a number written through Kysely into IPv4 (documented as accepted) is sent as Int64, which the server refuses',
+  insertDefault:
+    "a multi-row Kysely insert with a value left out compiles DEFAULT, which ClickHouse's VALUES does not accept",
+  legacyDate: 'on 18.16 a JS Date parameter is sent as DateTime64 (toDateTime64), which 18.16 does not have',
+  legacyConversion:
+    "on 18.16 documented write forms sent through Kysely (digit strings for integers, numbers for Decimal and Enum, '-0' for Float64) arrive as String, Float64 or Int64 literals that 18.16's VALUES does not convert to the column type",
+  legacyFloat32:
+    "on 18.16 a JS number written through Kysely into Float32 is a Float64 expression 18.16 refuses to narrow ('out of range of type Float32')",
+  legacyOffset: "on 18.16 Kysely's OFFSET without LIMIT (LIMIT n, 18446744073709551615) returns no rows",
+  embeddedSessionsUndeclared:
+    'the embedded client declares capabilities.sessions false, yet its connections keep temporary tables of their own (the sessions test passes on it)',
+  testEndpointUrl:
+    'the chdb-http test endpoint answers HTTP 431 past Node’s 16 KiB header limit, where ClickHouse accepts URLs up to http_max_uri_size (1 MiB)',
+}
+
+const TYPE_TODO_MODERN: Record<string, string> = {
+  'types › f64_zero: Float64': DEFECTS.negativeZero,
+  "types › dt_kolkata: DateTime('Asia/Kolkata')": DEFECTS.zonelessDateTime,
+  'types › ip4: IPv4': DEFECTS.ipv4Number,
+  'types › n_i64: Nullable(Int64)': DEFECTS.insertDefault,
+}
+
+const TODO: Record<BackendName, Record<string, string>> = {
+  'clickhouse-18.16': {
+    'kysely › limit and offset, alone and together': DEFECTS.legacyOffset,
+    'types › i8: Int8': DEFECTS.legacyConversion,
+    'types › i64: Int64': DEFECTS.legacyConversion,
+    'types › u64: UInt64': DEFECTS.legacyConversion,
+    'types › f32: Float32': DEFECTS.legacyFloat32,
+    'types › f64_zero: Float64': `${DEFECTS.negativeZero}; ${DEFECTS.legacyConversion}`,
+    'types › d18: Decimal(18, 4)': DEFECTS.legacyConversion,
+    'types › date: Date': DEFECTS.legacyDate,
+    "types › dt_utc: DateTime('UTC')": DEFECTS.legacyDate,
+    "types › dt_kolkata: DateTime('Asia/Kolkata')": `${DEFECTS.legacyDate}; ${DEFECTS.zonelessDateTime}`,
+    "types › e8: Enum8('a' = 1, 'b c' = -128, 'q\\'s' = 127, '' = 0)": DEFECTS.legacyConversion,
+    'types › n_i64: Nullable(Int64)': DEFECTS.insertDefault,
+    'parameters › Kysely: instants bound as parameters come back exactly': DEFECTS.legacyDate,
+    'parameters › Drizzle: instants in sql`` come back exactly': DEFECTS.legacyDate,
+  },
+  'chdb-embedded': {
+    ...TYPE_TODO_MODERN,
+    "kysely › the database package declares the fixture's capabilities": DEFECTS.embeddedSessionsUndeclared,
+    ...Object.fromEntries(
+      [
+        "cancellation › Kysely 'ignore query': an abort stops the statement on the server and rethrows signal.reason",
+        "cancellation › Kysely 'cancel query': an abort stops the statement on the server and rethrows signal.reason",
+        "cancellation › Kysely 'kill session': an abort stops the statement on the server and rethrows signal.reason",
+        'cancellation › Drizzle iterate(): an abort stops the statement on the server with QueryCancelledError',
+        'cancellation › Drizzle $withSignal(): an abort stops any statement on the server with QueryCancelledError',
+      ].map((name) => [name, DEFECTS.embeddedKill]),
+    ),
+  },
+  'chdb-http': {
+    ...TYPE_TODO_MODERN,
+    'parameters › a 1000-row insert (2000 bound parameters) runs through Kysely and through Drizzle':
+      DEFECTS.testEndpointUrl,
+  },
+}
+
+/**
+ * The type table as a Kysely user writes it: the compiler infers each parameter's type from the
+ * value, so values whose type it cannot tell (tuples, JSON documents, variants) are stated with
+ * `typed()`, as docs/clickhouse.md says.
+ */
+function kyselyTypeTable(cases: readonly TypeCase[]): TypeCase[] {
+  return cases.map((c) =>
+    /^(Tuple|JSON|Variant)\b/.test(c.type)
+      ? { ...c, rows: c.rows.map(([written, read]) => [typed(written, c.type), read] as const) }
+      : c,
+  )
+}
+
+function entry(name: BackendName): BackendEntry {
+  const embedded = name === 'chdb-embedded'
+  // Debian's 18.16 lacks the modern types; chDB (ClickHouse 26) has them all.
+  const table = name === 'clickhouse-18.16' ? COMMON : [...COMMON, ...MODERN, ...OPTIONAL]
+  return {
+    types: kyselyTypeTable(table),
+    capabilities: {
+      ...CAPABILITIES,
+      authentication: !embedded,
+      instantMilliseconds: name !== 'clickhouse-18.16',
+    },
+    unsupported: embedded
+      ? {
+          ...UNSUPPORTED,
+          // chDB runs the engine inside this process, with no users or passwords.
+          authentication: { source: 'https://clickhouse.com/docs/chdb' },
+        }
+      : UNSUPPORTED,
+    todo: TODO[name],
+    start: () => start(name),
+  }
+}
+
+export const clickhouseFixture: ConformanceFixture = {
+  system: 'clickhouse',
+  backends: {
+    'clickhouse-18.16': entry('clickhouse-18.16'),
+    'chdb-embedded': entry('chdb-embedded'),
+    'chdb-http': entry('chdb-http'),
+  },
+}
+
+async function start(name: BackendName): Promise<ConformanceBackend> {
+  const server = await startBackend(name)
+  // Watches the server's process list from a connection of its own.
+  let observer: ClickHouseClient | undefined
+  try {
+    observer = createClient(server.config())
+    const info = await observer.serverInfo()
+    return backend(server.config, observer, info.supportsRowBinaryWithNamesAndTypes, async () => {
+      await observer?.close()
+      await server.stop()
+    })
+  } catch (error) {
+    await observer?.close()
+    await server.stop()
+    throw error
+  }
+}
+
+function backend(
+  config: () => ClickHouseClientConfig,
+  observer: ClickHouseClient,
+  modern: boolean,
+  stop: () => Promise<void>,
+): ConformanceBackend {
+  // 18.16 has no DateTime64: its instants are whole seconds.
+  const timestamp = modern ? "DateTime64(3, 'UTC')" : "DateTime('UTC')"
+  const types: Record<ColumnKind, string> = {
+    bigint: 'Int64',
+    integer: 'Int32',
+    double: 'Float64',
+    text: 'String',
+    timestamp,
+  }
+  const column = (name: string, spec: ColumnSpec) => {
+    const builders = {
+      bigint: () => int64(name),
+      integer: () => int32(name),
+      double: () => float64(name),
+      text: () => string(name),
+      timestamp: () => (modern ? dateTime64(name, 3, 'UTC') : dateTime(name, 'UTC')),
+    }
+    const builder = builders[spec.kind]()
+    return spec.nullable ? nullable(builder as never) : builder
+  }
+  return {
+    dialect: (options = {}) =>
+      new ClickHouseDialect({
+        ...config(),
+        ...(options.password === undefined ? {} : { password: options.password }),
+        sessions: options.sessions === true,
+      }),
+    drizzle: {
+      open(schema) {
+        const db = drizzle(config(), schema ? { schema } : {})
+        return { db, close: () => db.$client.close() }
+      },
+      table: (name, columns) =>
+        chTable(
+          name,
+          Object.fromEntries(Object.entries(columns).map(([key, spec]) => [key, column(key, spec)])),
+        ) as never,
+    },
+    columnType: (kind, isNullable) => (isNullable ? `Nullable(${types[kind]})` : types[kind]),
+    series: (n) => ({ sql: `SELECT number AS n FROM numbers(${n})`, value: (i) => BigInt(i) }),
+    slow: (marker) => {
+      const [head, tail] = slowQuery(marker, ', $').split('$') as [string, string]
+      return {
+        sql: slowQuery(marker),
+        kysely: sql`${sql.raw(head)}${'bound'}${sql.raw(tail)}`,
+        drizzle: dsql`${dsql.raw(head)}${'bound'}${dsql.raw(tail)}`,
+      }
+    },
+    endless: endlessQuery,
+    running: (marker) => runningQueries(observer, marker),
+    errors: {
+      syntax: { sql: 'SELEC 1', code: '62', message: /Syntax error/i },
+      unknownTable: { sql: 'SELECT * FROM no_such_table_anywhere', code: '60' },
+      unknownColumnCode: '47',
+      failsAfter: (rows) => ({
+        sql: `SELECT number AS n, throwIf(number = ${rows}) AS x FROM numbers(${rows * 4}) SETTINGS max_block_size = 1000`,
+        code: '395',
+        message: /throwIf|non-zero|FUNCTION_THROW_IF/i,
+      }),
+      // 18.16 says WRONG_PASSWORD (193), modern servers AUTHENTICATION_FAILED (516).
+      wrongPasswordCodes: ['193', '516'],
+    },
+    temporaryTable: (name) => ({ create: `CREATE TEMPORARY TABLE ${name} (n Int32)`, table: name }),
+    stop,
+  }
+}
