@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { execute, failure, getObject, type Harness, query, rows, startHarness } from './helpers.ts'
+import { execute, failure, getObject, type Harness, query, rows, scalar, startHarness } from './helpers.ts'
 
 let h: Harness
 const put = (key: string, body: string | Buffer) =>
@@ -183,6 +183,26 @@ describe('information_schema', () => {
 })
 
 describe('Iceberg tables', () => {
+  it('creating a table is atomic: of concurrent CREATE TABLEs of one name, all but one fail AlreadyExists', async () => {
+    const create = (n: number) =>
+      execute(
+        h,
+        `CREATE TABLE tdb.raced (n INT) LOCATION 's3://athena-results/raced_${n}/' TBLPROPERTIES ('table_type'='ICEBERG')`,
+      )
+    const outcomes = await Promise.all([create(1), create(2), create(3)])
+    const states = outcomes.map((e) => e.Status?.State).sort()
+    assert.deepEqual(states, ['FAILED', 'FAILED', 'SUCCEEDED'])
+    for (const e of outcomes.filter((o) => o.Status?.State === 'FAILED')) {
+      assert.match(
+        e.Status!.StateChangeReason!,
+        /AlreadyExistsException\(message:Table tdb\.raced already exists\)/,
+      )
+    }
+    await execute(h, 'INSERT INTO tdb.raced VALUES (1)')
+    assert.equal(await scalar(h, 'SELECT count(*) FROM tdb.raced'), '1')
+    await execute(h, 'DROP TABLE tdb.raced')
+  })
+
   it('supports INSERT, UPDATE, DELETE and MERGE with update counts', async () => {
     await execute(
       h,

@@ -90,6 +90,18 @@ function storageFor(s: Extract<HiveStatement, { kind: 'create-table' }>): NonNul
   }
 }
 
+/** Iceberg tables being created, per catalog: their names are taken before they are in the catalog. */
+const CREATING = new WeakMap<object, Set<string>>()
+
+function creatingTables(catalog: object): Set<string> {
+  let names = CREATING.get(catalog)
+  if (!names) {
+    names = new Set()
+    CREATING.set(catalog, names)
+  }
+  return names
+}
+
 function toColumns(cols: HiveColumn[]) {
   return cols.map((c) => catalogColumn(c.name, c.type, c.comment))
 }
@@ -158,7 +170,8 @@ export async function runHive(s: HiveStatement, d: DdlContext): Promise<Executio
           `SemanticException [Error 10072]: Database does not exist: ${n.database}`,
           'SCHEMA_NOT_FOUND',
         )
-      if (catalog.getTable(n.database, n.table)) {
+      const key = `${n.database}.${n.table}`
+      if (catalog.getTable(n.database, n.table) || creatingTables(catalog).has(key)) {
         if (s.ifNotExists) return emptyOutcome()
         throw hiveFailure(
           `Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. AlreadyExistsException(message:Table ${n.database}.${n.table} already exists)`,
@@ -182,11 +195,18 @@ export async function runHive(s: HiveStatement, d: DdlContext): Promise<Executio
         })
         entry.columns = toColumns(columns)
         entry.duckTable = `${quoteDuck(n.database)}.${quoteDuck(n.table)}`
-        await d.c.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuck(n.database)}`)
-        await d.c.run(
-          `CREATE OR REPLACE TABLE ${entry.duckTable} (${columns.map((c) => `${quoteDuck(c.name)} ${duckType(c.type)}`).join(', ')})`,
-        )
-        catalog.putTable(entry)
+        // Creation is atomic in Glue: while this table is being created, a concurrent CREATE of the same
+        // name fails AlreadyExists (migration locks rely on it).
+        creatingTables(catalog).add(key)
+        try {
+          await d.c.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuck(n.database)}`)
+          await d.c.run(
+            `CREATE OR REPLACE TABLE ${entry.duckTable} (${columns.map((c) => `${quoteDuck(c.name)} ${duckType(c.type)}`).join(', ')})`,
+          )
+          catalog.putTable(entry)
+        } finally {
+          creatingTables(catalog).delete(key)
+        }
         return emptyOutcome()
       }
       const entry = executor.newTable(

@@ -41,6 +41,6 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
 function clientOf(value: AthenaQueryClient | AthenaDialectConfig): AthenaQueryClient {
   if (value instanceof AthenaQueryClient) return value
   if (value.client instanceof AthenaQueryClient) return value.client
-  const { tablesLocation: _t, migrationLock: _m, client, ...rest } = value
+  const { tablesLocation: _t, migrationLock: _m, nestedColumns: _n, client, ...rest } = value
   return new AthenaQueryClient({ ...rest, client: client as AthenaQueryClient['config']['client'] })
 }

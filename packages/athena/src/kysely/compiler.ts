@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto'
 import { NotSupportedError } from '@tributary/core'
 import {
+  AliasNode,
   type AlterTableNode,
   type ColumnDefinitionNode,
+  ColumnNode,
+  type CompiledQuery,
   type CreateTableNode,
   type DataTypeNode,
   DefaultQueryCompiler,
   type DropTableNode,
+  IdentifierNode,
   type InsertQueryNode,
   type LimitNode,
   type OffsetNode,
   type OperationNode,
+  type QueryId,
+  ReferenceNode,
+  type RootOperationNode,
+  type SelectionNode,
   type SelectQueryNode,
+  TableNode,
 } from 'kysely'
 import { formatLiteral } from '../params/literal.ts'
 
@@ -22,6 +31,17 @@ export interface AthenaCompilerOptions {
    * without a LOCATION of its own.
    */
   tablesLocation?: string | undefined
+  /**
+   * Array, map and row columns by table: `{ events: ['tags', 'attrs'] }`.
+   * ColumnInfo gives no element types and Athena's text of nested values is
+   * ambiguous, so where the outermost select list names one of these columns
+   * the compiler reads it through `cast(… as json)`, parsed exactly by the
+   * client. Not in `unload` mode, whose Parquet files carry the types (except
+   * for an ordered query, which that mode reads from its CSV file).
+   */
+  nestedColumns?: Readonly<Record<string, readonly string[]>> | undefined
+  /** The dialect's result mode; `unload` needs no JSON casts. */
+  resultMode?: 'api' | 'csv' | 'unload' | undefined
 }
 
 /** SQL type names as Kysely users write them, in the types Athena's Iceberg tables take. */
@@ -71,10 +91,58 @@ export class AthenaQueryCompiler extends DefaultQueryCompiler {
   readonly #options: AthenaCompilerOptions
   /** Inside Hive DDL: backquotes and Hive quoting. */
   #hive = false
+  /** The statement being compiled, whose select list (only) gets JSON casts of nested columns. */
+  #root: RootOperationNode | undefined
+  /** The OFFSET of the select being compiled, when it also has a LIMIT. */
+  #offsetBeforeLimit: OffsetNode | undefined
 
   constructor(options: AthenaCompilerOptions = {}) {
     super()
     this.#options = options
+  }
+
+  override compileQuery(node: RootOperationNode, queryId: QueryId): CompiledQuery {
+    this.#root = node
+    try {
+      return super.compileQuery(node, queryId)
+    } finally {
+      this.#root = undefined
+    }
+  }
+
+  protected override visitSelection(node: SelectionNode): void {
+    const nested = this.#nestedSelection(node)
+    if (!nested) {
+      super.visitSelection(node)
+      return
+    }
+    this.append('cast(')
+    this.visitNode(nested.reference)
+    this.append(' as json) as ')
+    this.visitNode(nested.name)
+  }
+
+  /** A bare reference to a nested column in the outermost select list, and the name it is selected as. */
+  #nestedSelection(node: SelectionNode): { reference: OperationNode; name: OperationNode } | undefined {
+    const hints = this.#options.nestedColumns
+    const select = this.parentNode
+    if (!hints || select === undefined || select !== this.#root) return
+    // UNLOAD's Parquet keeps nested types; an ordered query is read from its CSV instead (UNLOAD loses order).
+    if (this.#options.resultMode === 'unload' && !(select as SelectQueryNode).orderBy) return
+    let reference: OperationNode = node.selection
+    let name: OperationNode | undefined
+    if (AliasNode.is(reference)) {
+      name = reference.alias
+      reference = reference.node
+    }
+    if (!ReferenceNode.is(reference) || !ColumnNode.is(reference.column)) return
+    const ref = reference
+    const column = reference.column.column.name
+    const tables = fromTables(select as SelectQueryNode)
+    const qualifier = reference.table?.table.identifier.name
+    const candidates = qualifier === undefined ? [...tables.values()] : [tables.get(qualifier) ?? qualifier]
+    if (!candidates.some((table) => hints[table]?.includes(column))) return
+    return { reference, name: name ?? (ref.column as ColumnNode).column }
   }
 
   protected override getCurrentParameterPlaceholder(): string {
@@ -99,12 +167,25 @@ export class AthenaQueryCompiler extends DefaultQueryCompiler {
     this.append(formatLiteral(value, { engine: this.#hive ? 'hive' : 'trino' }))
   }
 
+  protected override visitSelectQuery(node: SelectQueryNode): void {
+    // Trino reads `OFFSET n LIMIT m`; `LIMIT m OFFSET n` is a syntax error there. With both, the offset
+    // is written by visitLimit (saved per select, so a subquery's LIMIT never takes it).
+    const outer = this.#offsetBeforeLimit
+    const both = node.limit !== undefined && node.offset !== undefined
+    this.#offsetBeforeLimit = both ? node.offset : undefined
+    try {
+      super.visitSelectQuery(both ? { ...node, offset: undefined } : node)
+    } finally {
+      this.#offsetBeforeLimit = outer
+    }
+  }
+
   protected override visitLimit(node: LimitNode): void {
-    // Trino reads `OFFSET n LIMIT m`; `LIMIT m OFFSET n` is a syntax error there.
-    const select = this.parentNode as SelectQueryNode | undefined
-    if (select?.offset) {
+    const offset = this.#offsetBeforeLimit
+    this.#offsetBeforeLimit = undefined
+    if (offset) {
       this.append('offset ')
-      this.#appendRowCount(select.offset.offset)
+      this.#appendRowCount(offset.offset)
       this.append(' ')
     }
     this.append('limit ')
@@ -112,8 +193,6 @@ export class AthenaQueryCompiler extends DefaultQueryCompiler {
   }
 
   protected override visitOffset(node: OffsetNode): void {
-    const select = this.parentNode as SelectQueryNode | undefined
-    if (select?.limit) return // written by visitLimit
     this.append('offset ')
     this.#appendRowCount(node.offset)
   }
@@ -332,6 +411,21 @@ export function hiveType(dataType: string): string {
   const base = match[1]!.toLowerCase()
   if (base === 'decimal' || base === 'numeric') return `decimal${(match[2] ?? '(38, 0)').replace(/\s+/g, '')}`
   return HIVE_TYPES[base] ?? dataType
+}
+
+/** The tables a select reads (FROM and joins), by the name or alias the query calls them. */
+function fromTables(select: SelectQueryNode): Map<string, string> {
+  const out = new Map<string, string>()
+  const add = (node: OperationNode) => {
+    if (TableNode.is(node)) {
+      out.set(node.table.identifier.name, node.table.identifier.name)
+    } else if (AliasNode.is(node) && TableNode.is(node.node) && IdentifierNode.is(node.alias)) {
+      out.set(node.alias.name, node.node.table.identifier.name)
+    }
+  }
+  for (const from of select.from?.froms ?? []) add(from)
+  for (const join of select.joins ?? []) add(join.table)
+  return out
 }
 
 function rawText(node: OperationNode): string {

@@ -20,6 +20,12 @@ export interface AthenaDialectConfig extends Omit<AthenaClientConfig, 'client'> 
    */
   tablesLocation?: string | undefined
   migrationLock?: AthenaMigrationLockOptions | undefined
+  /**
+   * Array, map and row columns by table (`{ events: ['tags'] }`), read
+   * exactly in `api` and `csv` modes through a JSON cast the compiler adds
+   * (docs/athena.md, "Nested values").
+   */
+  nestedColumns?: Readonly<Record<string, readonly string[]>> | undefined
 }
 
 /**
@@ -37,7 +43,7 @@ export class AthenaDialect implements Dialect {
 
   #getClient(): AthenaQueryClient {
     if (this.#given) return this.#given
-    const { client, tablesLocation: _t, migrationLock: _m, ...rest } = this.#config
+    const { client, tablesLocation: _t, migrationLock: _m, nestedColumns: _n, ...rest } = this.#config
     this.#client ??= new AthenaQueryClient({
       ...rest,
       client: client as AthenaClient | SdkAthenaConfig | undefined,
@@ -60,7 +66,11 @@ export class AthenaDialect implements Dialect {
       (outputLocation
         ? `${outputLocation.endsWith('/') ? outputLocation : `${outputLocation}/`}tables/`
         : undefined)
-    return new AthenaQueryCompiler({ tablesLocation })
+    return new AthenaQueryCompiler({
+      tablesLocation,
+      nestedColumns: this.#config.nestedColumns,
+      resultMode: this.#config.resultMode ?? this.#given?.config.resultMode,
+    })
   }
 
   createAdapter(): DialectAdapter {
