@@ -1,0 +1,307 @@
+/**
+ * Drizzle on athena-local, end to end in each result mode: pg-core tables
+ * whose statements run through the Athena client (writes, joins, paging,
+ * prepared statements, every column type back exactly, iterate, abort) and
+ * the clear errors for what Trino cannot express.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { NotSupportedError, QueryCancelledError } from '@tributary/athena'
+import { drizzle, iterate } from '@tributary/athena/drizzle'
+import { and, asc, desc, eq, gt, inArray, isNull, relations, sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  date,
+  doublePrecision,
+  integer,
+  json,
+  numeric,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  varchar,
+} from 'drizzle-orm/pg-core'
+import { eventually, type LocalAthena, MODES, startLocalAthena } from '../support/athena-local.ts'
+
+let athena: LocalAthena
+
+before(async () => {
+  athena = await startLocalAthena()
+})
+
+after(async () => {
+  await athena.stop()
+})
+
+function tables(mode: string) {
+  const users = pgTable(`users_${mode}`, {
+    id: bigint('id', { mode: 'bigint' }).notNull(),
+    name: varchar('name', { length: 100 }).notNull(),
+    age: integer('age'),
+  })
+  const posts = pgTable(`posts_${mode}`, {
+    id: bigint('id', { mode: 'bigint' }).notNull(),
+    userId: bigint('user_id', { mode: 'bigint' }).notNull(),
+    title: text('title').notNull(),
+    at: timestamp('at', { precision: 3 }).notNull(),
+  })
+  const allTypes = pgTable(`all_types_${mode}`, {
+    id: integer('id').notNull(),
+    big: bigint('big', { mode: 'bigint' }),
+    n: integer('n'),
+    f: real('f'),
+    d: doublePrecision('d'),
+    dec: numeric('dec', { precision: 20, scale: 4 }),
+    s: text('s'),
+    v: varchar('v', { length: 10 }),
+    b: boolean('b'),
+    day: date('day'),
+    at: timestamp('at', { precision: 3 }),
+    doc: json('doc').$type<{ a: number; tags: string[] }>(),
+  })
+  const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }))
+  const postsRelations = relations(posts, ({ one }) => ({
+    user: one(users, { fields: [posts.userId], references: [users.id] }),
+  }))
+  return { users, posts, allTypes, usersRelations, postsRelations }
+}
+
+type AllTypesRow = ReturnType<typeof tables>['allTypes']['$inferInsert']
+
+const ROW_ONE: AllTypesRow = {
+  id: 1,
+  big: -9223372036854775808n,
+  n: 2147483647,
+  f: 1.5,
+  d: 0.1,
+  dec: '1234567890123456.0123',
+  s: 'quote \' backslash \\ tab \t newline \n "double" ✓',
+  v: 'short',
+  b: true,
+  day: '2024-02-29',
+  at: new Date('2024-01-02T03:04:05.678Z'),
+  doc: { a: 1, tags: ['x, y', 'z}'] },
+}
+
+const ROW_TWO: AllTypesRow = {
+  id: 2,
+  big: null,
+  n: null,
+  f: null,
+  d: null,
+  dec: null,
+  s: '',
+  v: null,
+  b: false,
+  day: null,
+  at: null,
+  doc: null,
+}
+
+describe('Drizzle on athena-local', () => {
+  for (const mode of MODES) {
+    test(`${mode}: insert, joins, paging, prepared statements, update and delete`, async () => {
+      const t = tables(mode)
+      const db = drizzle(athena.config({ resultMode: mode }), { schema: t })
+      try {
+        await db.execute(
+          sql.raw(
+            `create table users_${mode} (id bigint, name string, age int) location '${athena.local.outputLocation}tables/users_${mode}/' tblproperties ('table_type'='ICEBERG')`,
+          ),
+        )
+        await db.execute(
+          sql.raw(
+            `create table posts_${mode} (id bigint, user_id bigint, title string, at timestamp) location '${athena.local.outputLocation}tables/posts_${mode}/' tblproperties ('table_type'='ICEBERG')`,
+          ),
+        )
+        await db.insert(t.users).values([
+          { id: 1n, name: 'ann', age: 31 },
+          { id: 2n, name: 'bob', age: null },
+          { id: 9223372036854775807n, name: "o'max", age: 1 },
+        ])
+        await db.insert(t.posts).values([
+          { id: 10n, userId: 1n, title: 'first', at: new Date('2024-05-01T10:00:00.123Z') },
+          { id: 11n, userId: 1n, title: 'second', at: new Date('2024-05-02T10:00:00Z') },
+          { id: 12n, userId: 9223372036854775807n, title: 'big', at: new Date('2024-05-03T10:00:00Z') },
+        ])
+
+        const inner = await db
+          .select({ user: t.users.name, title: t.posts.title, at: t.posts.at })
+          .from(t.posts)
+          .innerJoin(t.users, eq(t.users.id, t.posts.userId))
+          .orderBy(asc(t.posts.id))
+        assert.deepEqual(inner, [
+          { user: 'ann', title: 'first', at: new Date('2024-05-01T10:00:00.123Z') },
+          { user: 'ann', title: 'second', at: new Date('2024-05-02T10:00:00Z') },
+          { user: "o'max", title: 'big', at: new Date('2024-05-03T10:00:00Z') },
+        ])
+
+        const left = await db
+          .select()
+          .from(t.users)
+          .leftJoin(t.posts, eq(t.posts.userId, t.users.id))
+          .orderBy(t.users.id, t.posts.id)
+        assert.equal(left.length, 4)
+        assert.deepEqual(left[2], {
+          [`users_${mode}`]: { id: 2n, name: 'bob', age: null },
+          [`posts_${mode}`]: null,
+        })
+
+        const paged = await db
+          .select({ id: t.users.id })
+          .from(t.users)
+          .where(and(gt(t.users.id, 0n), sql`${t.users.name} <> ${'nobody'}`))
+          .orderBy(desc(t.users.id))
+          .limit(2)
+          .offset(1)
+        assert.deepEqual(paged, [{ id: 2n }, { id: 1n }])
+        assert.deepEqual(await db.select({ id: t.users.id }).from(t.users).where(isNull(t.users.age)), [
+          { id: 2n },
+        ])
+        assert.equal(await db.$count(t.users), 3)
+        assert.equal(await db.$count(t.users, gt(t.users.id, 1n)), 2)
+
+        const many = await db.query.users.findMany({
+          columns: { id: true },
+          orderBy: [asc(t.users.id)],
+          limit: 2,
+        })
+        assert.deepEqual(many, [{ id: 1n }, { id: 2n }])
+
+        const byName = db
+          .select({ id: t.users.id })
+          .from(t.users)
+          .where(eq(t.users.name, sql.placeholder('name')))
+          .limit(sql.placeholder('n'))
+          .prepare(`by_name_${mode}`)
+        assert.deepEqual(await byName.execute({ name: 'bob', n: 5 }), [{ id: 2n }])
+        assert.deepEqual(await byName.execute({ name: "o'max", n: 5 }), [{ id: 9223372036854775807n }])
+        assert.deepEqual(await byName.execute({ name: "x' or '1'='1", n: 5 }), [])
+
+        await db.update(t.users).set({ age: 40 }).where(eq(t.users.name, 'ann'))
+        assert.deepEqual(await db.select({ age: t.users.age }).from(t.users).where(eq(t.users.id, 1n)), [
+          { age: 40 },
+        ])
+        await db.delete(t.posts).where(inArray(t.posts.userId, [1n]))
+        assert.deepEqual(await db.select({ id: t.posts.id }).from(t.posts), [{ id: 12n }])
+      } finally {
+        await db.execute(sql.raw(`drop table if exists posts_${mode}`))
+        await db.execute(sql.raw(`drop table if exists users_${mode}`))
+        await db.$client.close()
+      }
+    })
+
+    test(`${mode}: every column type round-trips and works as a where parameter`, async () => {
+      const t = tables(mode)
+      const db = drizzle(athena.config({ resultMode: mode }))
+      const table = `all_types_${mode}`
+      try {
+        await db.execute(
+          sql.raw(
+            `create table ${table} (id int, big bigint, n int, f float, d double, dec decimal(20,4), s string, v varchar(10), b boolean, day date, at timestamp, doc string) location '${athena.local.outputLocation}tables/${table}/' tblproperties ('table_type'='ICEBERG')`,
+          ),
+        )
+        await db.insert(t.allTypes).values([ROW_ONE, ROW_TWO])
+        const back = await db.select().from(t.allTypes).orderBy(t.allTypes.id)
+        assert.deepEqual(back, [ROW_ONE, ROW_TWO])
+        let checked = 0
+        for (const [key, value] of Object.entries(ROW_ONE)) {
+          if (key === 'doc') continue
+          const column = t.allTypes[key as keyof AllTypesRow]
+          const rows = await db
+            .select({ id: t.allTypes.id })
+            .from(t.allTypes)
+            .where(eq(column, value as never))
+          assert.deepEqual(rows, [{ id: 1 }], `where on ${key}`)
+          checked++
+        }
+        assert.equal(checked, Object.keys(ROW_ONE).length - 1)
+      } finally {
+        await db.execute(sql.raw(`drop table if exists ${table}`))
+        await db.$client.close()
+      }
+    })
+
+    test(`${mode}: iterate streams rows in batches; breaking early leaves the client usable`, async () => {
+      const db = drizzle(athena.config({ resultMode: mode }))
+      try {
+        let count = 0
+        let sum = 0n
+        for await (const row of iterate(db, sql`select x from unnest(sequence(1, 3000)) as t(x)`, {
+          batchSize: 500,
+        })) {
+          count++
+          sum += row.x as bigint
+        }
+        assert.equal(count, 3000)
+        assert.equal(sum, (3000n * 3001n) / 2n)
+        let seen = 0
+        for await (const _ of iterate(db, sql`select x from unnest(sequence(1, 3000)) as t(x)`, {
+          batchSize: 100,
+        })) {
+          if (++seen === 250) break
+        }
+        assert.equal(seen, 250)
+        assert.deepEqual((await db.execute(sql`select ${'still here'} as s`)).rows, [{ s: 'still here' }])
+      } finally {
+        await db.$client.close()
+      }
+    })
+  }
+
+  test('what Trino cannot express is refused while the statement is built', async () => {
+    const t = tables('refused')
+    const db = drizzle(athena.config(), { schema: t })
+    try {
+      const refused = [
+        () => db.insert(t.users).values({ id: 5n, name: 'e' }).returning(),
+        () => db.update(t.users).set({ age: 1 }).returning(),
+        () => db.delete(t.users).returning(),
+        () => db.insert(t.users).values({ id: 5n, name: 'e' }).onConflictDoNothing(),
+        () => db.select().from(t.users).for('update'),
+        () => db.query.users.findMany({ with: { posts: true } }),
+      ]
+      for (const build of refused) {
+        await assert.rejects(async () => build(), NotSupportedError)
+      }
+      await assert.rejects(
+        db.transaction(async () => {}),
+        (error: unknown) =>
+          error instanceof NotSupportedError && /Amazon Athena has no transactions/.test(error.message),
+      )
+    } finally {
+      await db.$client.close()
+    }
+  })
+
+  test('a Drizzle query aborted through $withSignal is stopped on Athena', async () => {
+    athena.local.faults.set({ slowQueries: [{ match: 'drizzle_abort_probe', ms: 60_000 }] })
+    let queryId: string | undefined
+    const client = athena.client({ onQueryStart: (id) => (queryId = id) })
+    const db = drizzle(client)
+    try {
+      const controller = new AbortController()
+      // Drizzle queries run when awaited: `then` starts this one; the outcome is kept for later.
+      const outcome = db
+        .$withSignal(controller.signal)
+        .execute(sql`select 'drizzle_abort_probe' as p`)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      await eventually(
+        async () => queryId !== undefined && (await athena.execution(queryId)).Status?.State === 'RUNNING',
+        'the query to run',
+      )
+      controller.abort()
+      const error = await outcome
+      assert.ok(error instanceof QueryCancelledError, String(error))
+      assert.equal(error.queryId, queryId)
+      assert.equal((await athena.execution(queryId!)).Status?.State, 'CANCELLED')
+    } finally {
+      athena.local.faults.set({ slowQueries: [] })
+    }
+  })
+})
