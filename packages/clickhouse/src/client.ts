@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   type AcquireOptions,
+  abortError,
   backoffDelay,
   type Capabilities,
   type ColumnInfo,
@@ -105,6 +106,8 @@ export class ClickHouseClient implements SqlClient {
   constructor(config: ClickHouseClientConfig = {}) {
     this.#config = config
     this.#decode = { binaryStrings: config.binaryStrings, dateTimes: config.dateTimes, maps: config.maps }
+    // A transport given in the config takes the wire options itself, or refuses them.
+    config.transport?.applyClientConfig?.(config)
     this.transport =
       config.transport ??
       createHttpTransport({
@@ -194,7 +197,11 @@ export class ClickHouseClient implements SqlClient {
     const stream = await this.#open(sql, params, options, batchSize, true)
     let finished = false
     try {
-      for await (const batch of stream.batches) yield batch as R[]
+      for await (const batch of stream.batches) {
+        // Rows decoded from bytes that arrived before an abort are not handed out after it.
+        if (options.signal?.aborted) throw abortError(options.signal, 'the query was cancelled', 'clickhouse')
+        yield batch as R[]
+      }
       finished = true
     } finally {
       if (!finished) this.#killInBackground(stream.response.queryId)

@@ -10,7 +10,7 @@ export interface ClickHouseLogger {
 }
 
 export interface ClickHouseClientConfig extends DecodeOptions {
-  /** `http://host:8123`; ignored when `transport` is given. Defaults to `http://127.0.0.1:8123`. */
+  /** `http://host:8123`. Defaults to `http://127.0.0.1:8123`; refused with an embedded `transport`. */
   url?: string | undefined
   username?: string | undefined
   password?: string | undefined
@@ -44,7 +44,10 @@ export interface ClickHouseClientConfig extends DecodeOptions {
   application?: string | undefined
   /** An undici dispatcher (`Agent`, `ProxyAgent`, …) to send every request through; never closed by the client. */
   dispatcher?: Dispatcher | undefined
-  /** Use another wire: `chdb({ path })` from `@tributary/clickhouse/embedded`, or a custom transport. */
+  /**
+   * Use another wire: `chdb({ path })` from `@tributary/clickhouse/embedded`, or a custom transport.
+   * The transport is given the wire options above (`applyClientConfig`) and refuses those it cannot honour.
+   */
   transport?: ClickHouseTransport | undefined
   /** Give each Kysely/Drizzle connection its own ClickHouse session (temporary tables, SET). Default false. */
   sessions?: boolean | undefined

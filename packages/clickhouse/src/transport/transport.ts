@@ -1,3 +1,5 @@
+import type { ClickHouseClientConfig } from '../config.ts'
+
 /**
  * What the ClickHouse client needs from a wire. Two implementations: HTTP on
  * undici (`http.ts`) and in-process chDB (`chdb.ts`). The client above builds
@@ -90,4 +92,10 @@ export interface ClickHouseTransport {
   /** Ends a session: its temporary tables and settings are gone, its id may not be used again. */
   endSession(sessionId: string): Promise<void>
   close(): Promise<void>
+  /**
+   * Called once by `createClient` for a transport given in its config: the transport
+   * takes the client options meant for the wire (settings, timeouts, logger) and
+   * throws a `ConfigurationError` naming any option it cannot honour.
+   */
+  applyClientConfig?(config: ClickHouseClientConfig): void
 }

@@ -6,7 +6,13 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ClickHouseDialect, createClient, QueryCancelledError, TimeoutError } from '@tributary/clickhouse'
+import {
+  ClickHouseDialect,
+  createClient,
+  QueryCancelledError,
+  ServerError,
+  TimeoutError,
+} from '@tributary/clickhouse'
 import { chdb } from '@tributary/clickhouse/embedded'
 import { Kysely, sql } from 'kysely'
 import { forEachBackend } from '../backends.ts'
@@ -117,6 +123,40 @@ describe('embedded ClickHouse stops bound queries when the client or the process
       } finally {
         await client.close()
         await watcher.close()
+      }
+    },
+  )
+
+  test(
+    'the engine connection that ran a stopped or failed statement answers the next ones correctly',
+    GUARD,
+    async () => {
+      // One connection, so that every statement below runs on the one before it.
+      const client = createClient({ transport: chdb({ maxConnections: 1 }) })
+      try {
+        const running = marker('reused')
+        const query = endlessBoundQuery(running)
+        const controller = new AbortController()
+        const pending = client.query(query.sql, query.params, { signal: controller.signal })
+        const watcher = createClient({ transport: chdb() })
+        try {
+          await waitUntilListed(watcher, running)
+          controller.abort()
+          await assert.rejects(pending, QueryCancelledError)
+          assert.deepEqual((await client.query('EXISTS TABLE system.numbers')).rows, [{ result: 1 }])
+          await waitUntilGone(watcher, running)
+        } finally {
+          await watcher.close()
+        }
+        const failing = 'SELECT throwIf(number = 1000) AS x FROM numbers(2000) SETTINGS max_block_size = 100'
+        await assert.rejects(client.query(failing), ServerError)
+        assert.deepEqual((await client.query('EXISTS TABLE system.numbers')).rows, [{ result: 1 }])
+        // Run whole rather than streamed: the engine had written part of the result when it failed.
+        await assert.rejects(client.command(failing), ServerError)
+        assert.deepEqual((await client.query('EXISTS TABLE system.numbers')).rows, [{ result: 1 }])
+        assert.deepEqual((await client.query('SELECT 42 AS x')).rows, [{ x: 42 }])
+      } finally {
+        await client.close()
       }
     },
   )

@@ -109,4 +109,23 @@ describe('chdb() without a path', () => {
     assert.equal(child.report?.tables, 1)
     assert.equal(existsSync(path as string), false, `${path} is still there`)
   })
+
+  test(
+    'a directory left by a killed process is removed by the next one that makes its own',
+    GUARD,
+    async () => {
+      const killed = await runEngineChild('hold', { killOnReport: true })
+      assert.ok(killed.exited, killed.output)
+      const left = killed.report?.path
+      assert.equal(typeof left, 'string', killed.output)
+      assert.equal(
+        existsSync(left as string),
+        true,
+        'SIGKILL runs no exit hook, so the directory is still there',
+      )
+      const next = await runEngineChild('idle')
+      assert.equal(next.code, 0, next.output)
+      assert.equal(existsSync(left as string), false, `${left} is still there`)
+    },
+  )
 })
