@@ -197,7 +197,7 @@ export class ChdbTransport implements ClickHouseTransport {
     const settings = { ...this.#settings, ...checkedSettings(request.settings) }
     const limitMs = request.timeoutMs ?? this.#timeoutMs
     // Read whole, the result has no reader pauses for the engine's clock to count: the engine gets the limit too.
-    if (request.readsWhole && !('max_execution_time' in settings)) {
+    if (request.readsWhole && Number.isFinite(limitMs) && !('max_execution_time' in settings)) {
       settings.max_execution_time = Math.ceil(limitMs / 1000)
     }
     const queryId = request.queryId

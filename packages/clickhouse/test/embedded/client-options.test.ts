@@ -97,6 +97,28 @@ describe('createClient options on embedded ClickHouse', () => {
     }
   })
 
+  test(
+    'the engine gets max_execution_time from the limit where the client reads the result whole',
+    GUARD,
+    async () => {
+      const client = createClient({ transport: chdb(), requestTimeoutMs: 5000 })
+      const sql = "SELECT value FROM system.settings WHERE name = 'max_execution_time'"
+      try {
+        assert.equal(Number((await client.query<{ value: string }>(sql)).rows[0]!.value), 5)
+        // A stream is read at the caller's pace, which the engine's clock would count against it.
+        const streamed: string[] = []
+        for await (const row of client.stream<{ value: string }>(sql)) streamed.push(row.value)
+        assert.equal(Number(streamed[0]), 0)
+        const own = await client.query<{ value: string }>(sql, undefined, {
+          settings: { max_execution_time: 77 },
+        })
+        assert.equal(Number(own.rows[0]!.value), 77)
+      } finally {
+        await client.close()
+      }
+    },
+  )
+
   test('the logger hears from the embedded transport', GUARD, async () => {
     const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = []
     const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
@@ -134,6 +156,13 @@ describe('createClient options on embedded ClickHouse', () => {
     ['maxSockets', 4],
     ['compression', { response: 'gzip' }],
     ['compression', { request: 'gzip' }],
+    ['connectTimeoutMs', 1000],
+    ['keepAliveMarginMs', 100],
+    ['maxUrlBytes', 1024],
+    ['tls', { rejectUnauthorized: false }],
+    ['headers', { 'X-Secret': 'token' }],
+    ['application', 'app'],
+    ['dispatcher', {}],
   ]
   for (const [option, value] of refused) {
     test(`${option}: ${JSON.stringify(value)} is refused with a ConfigurationError naming it`, () => {
