@@ -14,11 +14,17 @@ export interface AthenaClientConfig {
   /**
    * An `AthenaClient` of `@aws-sdk/client-athena`, or the config to build one
    * from (`{ region, credentials, endpoint }`). A client built here has the
-   * SDK's retries off (`maxAttempts: 1`) and this package retries instead; a
-   * client you pass keeps its own retry strategy as well (docs/athena.md, "Retries").
+   * SDK's retries off (`maxAttempts: 1`) and this package retries instead
+   * (`retry`). A client you pass keeps its own retry strategy and is then the
+   * only one retrying its calls (`retry` is not applied on top), unless you
+   * built it with `maxAttempts: 1`, in which case `retry` applies as for a
+   * client built here.
    */
   client?: AthenaClient | SdkAthenaConfig | undefined
-  /** An `S3Client` or its config for reading result files; by default built from the Athena client's region and credentials. */
+  /**
+   * An `S3Client` or its config for reading result files; by default built from the Athena client's region
+   * and credentials. Retries follow the same rule as `client`.
+   */
   s3?: S3Client | S3ClientConfig | undefined
   /** `QueryExecutionContext.Database`. */
   database?: string | undefined

@@ -17,6 +17,9 @@ import { eventually, type LocalAthena, MODES, startLocalAthena } from './support
 /** The end-to-end behaviour of the client on athena-local, through the official SDK clients. */
 
 let athena: LocalAthena
+/** Rejections nobody handled while this file ran: a fault must never leave one behind. */
+const unhandled: unknown[] = []
+process.on('unhandledRejection', (reason) => unhandled.push(reason))
 
 before(async () => {
   athena = await startLocalAthena()
@@ -24,6 +27,7 @@ before(async () => {
 
 after(async () => {
   await athena.stop()
+  assert.deepEqual(unhandled, [], 'no unhandled rejection')
 })
 
 const TYPES_SQL = `select 1 as i, cast(null as varchar) as n, '' as e, bigint '9223372036854775807' as big,

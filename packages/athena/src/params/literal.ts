@@ -89,7 +89,8 @@ function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'nan()'
   if (value === Number.POSITIVE_INFINITY) return 'infinity()'
   if (value === Number.NEGATIVE_INFINITY) return '-infinity()'
-  if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value)
+  if (Object.is(value, -0)) return '-0E0'
+  if (Number.isSafeInteger(value)) return String(value)
   // An exponent makes it a DOUBLE literal whatever Athena's setting for unsuffixed decimals.
   const text = String(value)
   return /e/i.test(text) ? text.toUpperCase() : `${text}E0`

@@ -6,9 +6,10 @@
  * lines and chunks; text is fed as it arrives and complete records come out.
  *
  * Hand-written because no CSV library does this at speed: csv-parse keeps the
- * distinction (its cast context says whether a field was quoted) but reads
- * about 75,000 four-column rows per second that way, papaparse is fast but
- * reports both as ''. This reader does several hundred thousand.
+ * distinction (its cast context says whether a field was quoted) but read
+ * about 40,000 four-column rows per second that way on the machine where this
+ * was measured (70,000 without the cast), papaparse is fast but reports both
+ * as ''. This reader read about 400,000 (docs/architecture.md, "Athena decisions").
  */
 
 export type CsvField = string | null

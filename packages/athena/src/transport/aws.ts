@@ -1,8 +1,11 @@
 /**
  * The wire: `@aws-sdk/client-athena` and `@aws-sdk/client-s3`. Every call
- * goes through the one retry (`retry.ts`) and leaves as a typed error
- * (`errors.ts`). Clients built here get `maxAttempts: 1`, so the SDK does not
- * retry underneath; a client the caller passes keeps its own retry strategy.
+ * leaves as a typed error (`errors.ts`), and each call has one owner of its
+ * retries. Clients built here get `maxAttempts: 1`, so the SDK does not retry
+ * and `retry.ts` does. A client the caller passes keeps its own retry
+ * strategy and is its calls' only owner: this package adds no attempts on
+ * top, unless that client's `maxAttempts` is 1 (then `retry.ts` retries, as
+ * for its own clients).
  */
 import {
   AthenaClient,
@@ -58,6 +61,17 @@ export function parseS3Uri(uri: string): S3Location | undefined {
   return m ? { bucket: m[1]!, key: m[2]! } : undefined
 }
 
+/** A caller's SDK client's `maxAttempts` (the SDK resolves it to a provider); 3, the SDK's default, when unknown. */
+async function sdkMaxAttempts(client: Sender): Promise<number> {
+  const setting = (client as { config?: { maxAttempts?: unknown } }).config?.maxAttempts
+  try {
+    const value = typeof setting === 'function' ? await (setting as () => unknown)() : setting
+    return typeof value === 'number' ? value : 3
+  } catch {
+    return 3
+  }
+}
+
 function isSender(value: unknown): value is Sender {
   return typeof (value as Sender | undefined)?.send === 'function'
 }
@@ -73,6 +87,8 @@ export class AwsTransport {
   readonly #logger: Logger | undefined
   readonly #bucketOwner: string | undefined
   readonly #secrets: (string | undefined)[] = []
+  /** Whether `retry.ts` retries a client's calls: for a caller's client, only when its maxAttempts is 1. */
+  readonly #retries = new WeakMap<Sender, Promise<boolean>>()
 
   constructor(config: AwsTransportConfig) {
     this.#retry = config.retry ?? {}
@@ -136,7 +152,7 @@ export class AwsTransport {
     const send = () =>
       client.send(command, options.signal ? { abortSignal: options.signal } : undefined) as Promise<T>
     try {
-      if (options.retry === false) return await send()
+      if (options.retry === false || !(await this.#retriesFor(client))) return await send()
       return await withRetry(operation, send, {
         ...this.#retry,
         signal: options.signal,
@@ -145,6 +161,16 @@ export class AwsTransport {
     } catch (error) {
       throw toDatabaseError(error, { operation, queryId: options.queryId, secrets: this.#secrets })
     }
+  }
+
+  #retriesFor(client: Sender): Promise<boolean> {
+    let known = this.#retries.get(client)
+    if (known === undefined) {
+      const owned = (client === this.athena && this.#ownsAthena) || (client === this.#s3 && this.#ownsS3)
+      known = owned ? Promise.resolve(true) : sdkMaxAttempts(client).then((n) => n === 1)
+      this.#retries.set(client, known)
+    }
+    return known
   }
 
   /** Starts a query. Not abortable: once sent, only its id lets it be stopped. */
@@ -291,37 +317,33 @@ export class AwsTransport {
     queryId: string | undefined,
   ): Promise<Uint8Array> {
     const location = this.#location(uri)
-    return withRetry(
-      'GetObject',
-      async () => {
-        const out = await this.#call<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>(
-          'GetObject',
-          this.s3,
-          new GetObjectCommand({
-            Bucket: location.bucket,
-            Key: location.key,
-            Range: `bytes=${start}-${end - 1}`,
-            ExpectedBucketOwner: this.#bucketOwner,
-          }),
-          { signal, queryId, retry: false },
+    return this.#retryRead(async () => {
+      const out = await this.#call<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>(
+        'GetObject',
+        this.s3,
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          Range: `bytes=${start}-${end - 1}`,
+          ExpectedBucketOwner: this.#bucketOwner,
+        }),
+        { signal, queryId, retry: false },
+      )
+      const bytes = await out.Body!.transformToByteArray().catch((error: unknown) => {
+        throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
+      })
+      if (bytes.length !== end - start) {
+        throw toDatabaseError(
+          {
+            name: 'IncompleteBody',
+            message: `expected ${end - start} bytes, got ${bytes.length}`,
+            code: 'ECONNRESET',
+          },
+          { operation: 'GetObject', queryId },
         )
-        const bytes = await out.Body!.transformToByteArray().catch((error: unknown) => {
-          throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
-        })
-        if (bytes.length !== end - start) {
-          throw toDatabaseError(
-            {
-              name: 'IncompleteBody',
-              message: `expected ${end - start} bytes, got ${bytes.length}`,
-              code: 'ECONNRESET',
-            },
-            { operation: 'GetObject', queryId },
-          )
-        }
-        return bytes
-      },
-      { ...this.#retry, signal, logger: this.#logger },
-    )
+      }
+      return bytes
+    }, signal)
   }
 
   async objectSize(
@@ -349,25 +371,30 @@ export class AwsTransport {
     queryId: string | undefined,
   ): Promise<string> {
     const location = this.#location(uri)
-    return withRetry(
-      'GetObject',
-      async () => {
-        const out = await this.#call<{ Body?: { transformToString(): Promise<string> } }>(
-          'GetObject',
-          this.s3,
-          new GetObjectCommand({
-            Bucket: location.bucket,
-            Key: location.key,
-            ExpectedBucketOwner: this.#bucketOwner,
-          }),
-          { signal, queryId, retry: false },
-        )
-        return out.Body!.transformToString()
-      },
-      { ...this.#retry, signal, logger: this.#logger },
-    ).catch((error: unknown) => {
+    return this.#retryRead(async () => {
+      const out = await this.#call<{ Body?: { transformToString(): Promise<string> } }>(
+        'GetObject',
+        this.s3,
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          ExpectedBucketOwner: this.#bucketOwner,
+        }),
+        { signal, queryId, retry: false },
+      )
+      return out.Body!.transformToString()
+    }, signal).catch((error: unknown) => {
       throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
     })
+  }
+
+  /**
+   * A GetObject whose body is read whole, retried as one (a body that breaks off included) when the S3
+   * client's retries are ours; a caller's S3 client retries its requests itself and a broken body fails.
+   */
+  async #retryRead<T>(read: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!(await this.#retriesFor(this.s3))) return read()
+    return withRetry('GetObject', read, { ...this.#retry, signal, logger: this.#logger })
   }
 
   #location(uri: string): S3Location {

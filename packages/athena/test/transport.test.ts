@@ -1,0 +1,194 @@
+/**
+ * What the client sends Athena and S3, seen from both sides: the requests as the official SDK clients
+ * serialize them (a middleware of the test's own client records each command's input) and the query
+ * executions as athena-local keeps them; and who retries what, counted in athena-local's request log.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import {
+  AthenaClient,
+  BatchGetQueryExecutionCommand,
+  ListQueryExecutionsCommand,
+  type StartQueryExecutionCommandInput,
+} from '@aws-sdk/client-athena'
+import { S3Client } from '@aws-sdk/client-s3'
+import type { Logger } from '@tributary/athena'
+import { ThrottledError } from '@tributary/athena'
+import { type LocalAthena, startLocalAthena } from './support/athena-local.ts'
+
+const requests: Array<{ service: string; operation: string; status: number }> = []
+const logger: Logger = {
+  debug(message, fields) {
+    if (message === 'request') requests.push(fields as (typeof requests)[number])
+  },
+}
+
+let athena: LocalAthena
+let analyticsLocation: string
+
+before(async () => {
+  athena = await startLocalAthena({
+    logger,
+    workGroups: [{ name: 'analytics', outputLocation: 's3://athena-results/analytics/' }],
+  })
+  analyticsLocation = 's3://athena-results/analytics/'
+})
+
+after(async () => {
+  await athena.stop()
+})
+
+type Input = Record<string, unknown>
+
+/** An SDK client of the test's own that records every command's input (and can fail after a send). */
+function recording<C extends AthenaClient | S3Client>(
+  client: C,
+  options: { loseFirstStartAnswer?: boolean } = {},
+): { client: C; inputs: Array<{ command: string; input: Input }> } {
+  const inputs: Array<{ command: string; input: Input }> = []
+  let lost = false
+  const stack = client.middlewareStack as unknown as {
+    add(
+      middleware: (
+        next: (args: { input: unknown }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: { input: unknown }) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void
+  }
+  stack.add(
+    (next, context) => async (args) => {
+      inputs.push({ command: String(context.commandName), input: { ...(args.input as Input) } })
+      const out = await next(args)
+      if (options.loseFirstStartAnswer && context.commandName === 'StartQueryExecutionCommand' && !lost) {
+        lost = true
+        // Athena started the query; the answer is lost on the way back, as when a socket drops.
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+      }
+      return out
+    },
+    { step: 'initialize', name: 'recordInputs' },
+  )
+  return { client, inputs }
+}
+
+const sdkConfig = () => ({
+  endpoint: athena.local.endpoint,
+  region: athena.local.region,
+  credentials: athena.local.credentials,
+})
+
+describe('StartQueryExecution', () => {
+  test('carries the workgroup, catalog, database, output location, encryption, bucket owner, reuse and a token', async () => {
+    const { client: sdk, inputs } = recording(new AthenaClient({ ...sdkConfig(), maxAttempts: 1 }))
+    const { client: s3, inputs: s3Inputs } = recording(
+      new S3Client({ ...sdkConfig(), forcePathStyle: true, maxAttempts: 1 }),
+    )
+    const client = athena.client({
+      client: sdk,
+      s3,
+      workGroup: 'analytics',
+      catalog: 'AwsDataCatalog',
+      database: 'default',
+      outputLocation: analyticsLocation,
+      encryption: { EncryptionOption: 'SSE_KMS', KmsKey: 'arn:aws:kms:us-east-1:111122223333:key/test' },
+      expectedBucketOwner: '111122223333',
+      resultReuse: { maxAgeInMinutes: 7 },
+      resultMode: 'csv',
+    })
+    const result = await client.query("select 'carried' as x")
+    assert.deepEqual(result.rows, [{ x: 'carried' }])
+    const start = inputs.find((i) => i.command === 'StartQueryExecutionCommand')!
+      .input as unknown as StartQueryExecutionCommandInput
+    assert.equal(start.WorkGroup, 'analytics')
+    assert.deepEqual(start.QueryExecutionContext, { Database: 'default', Catalog: 'AwsDataCatalog' })
+    assert.deepEqual(start.ResultConfiguration, {
+      OutputLocation: analyticsLocation,
+      EncryptionConfiguration: {
+        EncryptionOption: 'SSE_KMS',
+        KmsKey: 'arn:aws:kms:us-east-1:111122223333:key/test',
+      },
+      ExpectedBucketOwner: '111122223333',
+    })
+    assert.deepEqual(start.ResultReuseConfiguration, {
+      ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 7 },
+    })
+    assert.match(start.ClientRequestToken ?? '', /^[0-9a-f-]{36}$/)
+    // athena-local kept what it knows of (it ignores encryption and the bucket owner, as a local store can).
+    const execution = await athena.execution(result.queryId)
+    assert.equal(execution.WorkGroup, 'analytics')
+    assert.deepEqual(execution.QueryExecutionContext, { Database: 'default', Catalog: 'AwsDataCatalog' })
+    assert.equal(execution.ResultConfiguration?.OutputLocation, `${analyticsLocation}${result.queryId}.csv`)
+    // Every S3 read of the result names the expected owner.
+    const reads = s3Inputs.filter((i) => i.command === 'GetObjectCommand')
+    assert.ok(reads.length > 0)
+    for (const read of reads) assert.equal(read.input.ExpectedBucketOwner, '111122223333')
+  })
+
+  test('a start whose answer is lost is retried with the same token: one query on Athena, its id returned', async () => {
+    const { client: sdk, inputs } = recording(new AthenaClient({ ...sdkConfig(), maxAttempts: 1 }), {
+      loseFirstStartAnswer: true,
+    })
+    const client = athena.client({ client: sdk })
+    const marker = `lost_answer_${Date.now()}`
+    const result = await client.query(`select '${marker}' as x`)
+    const starts = inputs.filter((i) => i.command === 'StartQueryExecutionCommand')
+    assert.equal(starts.length, 2, 'sent twice')
+    assert.equal(starts[0]!.input.ClientRequestToken, starts[1]!.input.ClientRequestToken)
+    const ids = await athena.sdk.send(new ListQueryExecutionsCommand({ MaxResults: 50 }))
+    const all = await athena.sdk.send(
+      new BatchGetQueryExecutionCommand({ QueryExecutionIds: ids.QueryExecutionIds!.slice(0, 50) }),
+    )
+    const mine = all.QueryExecutions!.filter((e) => e.Query?.includes(marker))
+    assert.deepEqual(
+      mine.map((e) => e.QueryExecutionId),
+      [result.queryId],
+    )
+  })
+})
+
+describe('one owner of retries', () => {
+  const slowDowns = (since: number) =>
+    requests
+      .slice(since)
+      .filter((r) => r.service === 's3' && r.operation.startsWith('GET ') && r.status === 503)
+
+  test('a client built here: the SDK sends each request once and our bounded retry decides', async () => {
+    const client = athena.client({
+      resultMode: 'csv',
+      retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
+    })
+    assert.equal(await (client.transport.athena.config.maxAttempts as () => Promise<number>)(), 1)
+    assert.equal(await (client.transport.s3.config.maxAttempts as () => Promise<number>)(), 1)
+    athena.local.faults.set({ s3: { fail: { methods: ['GET'], match: '.csv', times: 5 } } })
+    try {
+      const since = requests.length
+      const error = await client.query("select 'owned_retry' as x").catch((e: unknown) => e)
+      assert.ok(error instanceof ThrottledError, String(error))
+      assert.equal(error.code, 'SlowDown')
+      assert.ok(error.queryId)
+      assert.equal(slowDowns(since).length, 2, 'two attempts in all')
+    } finally {
+      athena.local.faults.set({ s3: null })
+    }
+  })
+
+  test("a caller's client keeps its own retries and gets none on top", async () => {
+    const s3 = new S3Client({ ...sdkConfig(), forcePathStyle: true, maxAttempts: 2, retryMode: 'standard' })
+    const client = athena.client({
+      s3,
+      resultMode: 'csv',
+      retry: { attempts: 5, initialDelayMs: 1, maxDelayMs: 1 },
+    })
+    athena.local.faults.set({ s3: { fail: { methods: ['GET'], match: '.csv', times: 10 } } })
+    try {
+      const since = requests.length
+      const error = await client.query("select 'their_retry' as x").catch((e: unknown) => e)
+      assert.ok(error instanceof ThrottledError, String(error))
+      assert.equal(slowDowns(since).length, 2, "the SDK's two attempts, not 2 × 5")
+    } finally {
+      athena.local.faults.set({ s3: null })
+      s3.destroy()
+    }
+  })
+})
