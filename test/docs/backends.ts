@@ -108,4 +108,32 @@ export const SAMPLE_BACKENDS: Record<string, SampleBackend> = {
       }
     },
   },
+  'athena-local': {
+    description:
+      'a fresh athena-local (a local Athena and S3 on DuckDB) per sample on a free port; the sample is written as for ' +
+      "Amazon Athena and reaches it through the AWS SDK's environment: AWS_ENDPOINT_URL, AWS_REGION and the access " +
+      'key in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; its result bucket is s3://athena-results/',
+    async start() {
+      const { startAthenaLocal } = await import('@tributary/athena-local')
+      const started: { stop(): Promise<void> }[] = []
+      return {
+        async forSample() {
+          const local = await startAthenaLocal({ port: 0 })
+          started.push(local)
+          return {
+            rewrite: (code) => code,
+            env: {
+              AWS_ENDPOINT_URL: local.endpoint,
+              AWS_REGION: local.region,
+              AWS_ACCESS_KEY_ID: local.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: local.credentials.secretAccessKey,
+            },
+          }
+        },
+        async stop() {
+          await Promise.all(started.map((local) => local.stop()))
+        },
+      }
+    },
+  },
 }
