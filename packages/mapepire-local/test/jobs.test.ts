@@ -215,6 +215,29 @@ describe('ALCOBJ / DLCOBJ', () => {
     await c.close()
   })
 
+  test('a table with a long SQL name is locked by the system name the catalog gives it', async () => {
+    const a = await job()
+    const b = await job()
+    await a.sql('create table jobtest.a_long_lock_table_name (id integer)')
+    const described = await a.sql(
+      "select system_table_name from qsys2.systables where table_schema = 'JOBTEST' and table_name = 'A_LONG_LOCK_TABLE_NAME'",
+    )
+    const system = (described.value.data as { SYSTEM_TABLE_NAME: string }[])[0]!.SYSTEM_TABLE_NAME.trimEnd()
+    assert.ok(system.length <= 10)
+    const lock = await a.request({ type: 'cl', cmd: `ALCOBJ OBJ((JOBTEST/${system} *FILE *EXCL)) WAIT(1)` })
+    assert.equal(lock.value.success, true, String(lock.value.error))
+    // The same object, named by its SQL name, is the one already locked.
+    const refused = await b.request({
+      type: 'cl',
+      cmd: 'ALCOBJ OBJ((JOBTEST/A_LONG_LOCK_TABLE_NAME *FILE *EXCL)) WAIT(1)',
+    })
+    assert.equal(refused.value.error, '[CPF1085] Objects not allocated.')
+    const release = await a.request({ type: 'cl', cmd: `DLCOBJ OBJ((JOBTEST/${system} *FILE *EXCL))` })
+    assert.equal(release.value.success, true, String(release.value.error))
+    await a.close()
+    await b.close()
+  })
+
   test('allocating an object that does not exist fails', async () => {
     const a = await job()
     const reply = await a.request({ type: 'cl', cmd: 'ALCOBJ OBJ((JOBTEST/NOPE *FILE *EXCL)) WAIT(1)' })
