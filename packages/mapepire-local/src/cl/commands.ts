@@ -72,7 +72,7 @@ async function resolveLibrary(job: Job, library: string, object: string): Promis
     ...(job.props.naming === 'sql' ? [job.defaultSchema] : []),
     'QGPL',
   ]
-  for (const lib of candidates) if (await job.relationExists(lib, object)) return lib
+  for (const lib of candidates) if ((await job.systemObjectName(lib, object)) !== undefined) return lib
   return undefined
 }
 
@@ -163,12 +163,13 @@ const COMMANDS: Record<string, CommandDefinition> = {
       const taken: { key: string; state: LockState }[] = []
       for (const o of objects) {
         const library = await resolveLibrary(job, o.library, o.object)
-        if (library === undefined || !(await job.relationExists(library, o.object))) {
+        const name = library === undefined ? undefined : await job.systemObjectName(library, o.object)
+        if (name === undefined) {
           diagnostic(job, 'CPF1002', `Cannot allocate object ${o.object}.`)
           for (const t of taken) job.table.locks.deallocate(t.key, t.state, job.name)
           throw new Escape('CPF1085', 'Objects not allocated.')
         }
-        const key = `${library}/${o.object} ${o.type}`
+        const key = `${library}/${name} ${o.type}`
         const ok = await job.table.locks.allocate(
           key,
           o.state,
@@ -191,7 +192,8 @@ const COMMANDS: Record<string, CommandDefinition> = {
       let failed = false
       for (const o of objects) {
         const library = (await resolveLibrary(job, o.library, o.object)) ?? o.library
-        const key = `${library}/${o.object} ${o.type}`
+        const name = (await job.systemObjectName(library, o.object)) ?? o.object
+        const key = `${library}/${name} ${o.type}`
         if (!job.table.locks.deallocate(key, o.state, job.name)) {
           diagnostic(job, 'CPF1005', `Object ${o.object} not deallocated.`)
           failed = true

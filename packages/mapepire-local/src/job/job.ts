@@ -250,12 +250,19 @@ export class Job {
     return r.rows.length > 0
   }
 
-  async relationExists(db2Schema: string, db2Object: string): Promise<boolean> {
+  /**
+   * The system name of a table, view or other relation in a schema, found by its SQL name or by its
+   * system name (CL commands name objects by system name; long SQL names get a short one, as the
+   * catalog views show it). Undefined when there is none.
+   */
+  async systemObjectName(db2Schema: string, db2Object: string): Promise<string | undefined> {
     const r = await this.#query(
-      'SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
-      [pgName(db2Schema), pgName(db2Object)],
+      `SELECT upper(left(qsys.db2_name(c.relname), 10)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND (c.relname = $2 OR upper(left(qsys.db2_name(c.relname), 10)) = $3)
+        ORDER BY c.relname = $2 DESC LIMIT 1`,
+      [pgName(db2Schema), pgName(db2Object), db2Object.trimEnd()],
     )
-    return r.rows.length > 0
+    return (r.rows[0] as string[] | undefined)?.[0]
   }
 
   /** Runs one Db2 statement with its parameters (already counted by the caller). */
