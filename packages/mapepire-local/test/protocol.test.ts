@@ -335,6 +335,21 @@ describe('values', () => {
     await client.close()
   })
 
+  test('a hex string bound to a binary parameter is the bytes it spells; elsewhere it stays text', async () => {
+    const client = await connected()
+    await client.sql('create table qgpl.binparm (b varbinary(8), v varchar(8))')
+    const insert = await client.request({
+      type: 'prepare_sql_execute',
+      sql: 'insert into qgpl.binparm values (?, ?)',
+      parameters: ['0001FEFF', '0001FEFF'],
+    })
+    assert.equal(insert.value.success, true, String(insert.value.error))
+    const read = await client.sql('select b, v, length(b) as n from qgpl.binparm')
+    assert.deepEqual(read.value.data, [{ B: '0001FEFF', V: '0001FEFF', N: 4 }])
+    await client.sql('drop table qgpl.binparm')
+    await client.close()
+  })
+
   test('dates and times follow the connect props', async () => {
     const sql =
       "select cast('2024-06-15' as date) as d, cast('13:45:30' as time) as t, cast('2024-06-15 13:45:30.1234' as timestamp) as ts from sysibm.sysdummy1"
