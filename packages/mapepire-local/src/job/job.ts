@@ -355,6 +355,38 @@ export class Job {
     })
   }
 
+  /**
+   * JTOpen reads a string bound to a binary parameter as hex, so a client sends bytes as hex text.
+   * PostgreSQL would store that text itself in a bytea, so hex strings bound where PostgreSQL infers
+   * bytea are given its hex input form. Only statements with a hex-looking string pay for the describe.
+   */
+  async #binaryParameters(
+    t: Translated & { kind: 'statement' },
+    params: ParamValue[],
+  ): Promise<ParamValue[]> {
+    const hex = /^(?:[0-9A-Fa-f]{2})*$/
+    if (!params.some((p) => typeof p === 'string' && hex.test(p))) return params
+    if (!/^(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES)$/.test(t.verb)) return params
+    const name = `mp_describe_${++this.#statementCounter}`
+    await this.#query(`PREPARE ${name} AS ${t.sql}`)
+    let types: string[]
+    try {
+      const r = await this.#query(
+        // Db2's binary types are domains over bytea: compare base types.
+        `SELECT array(SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype::regtype::text ELSE t.oid::regtype::text END
+           FROM unnest(p.parameter_types) WITH ORDINALITY AS u(oid, i) JOIN pg_type t ON t.oid = u.oid ORDER BY u.i)::text[]
+           FROM pg_prepared_statements p WHERE p.name = $1`,
+        [name],
+      )
+      types = parseTextArray((r.rows[0]?.[0] as string | undefined) ?? '{}')
+    } finally {
+      await this.#query(`DEALLOCATE ${name}`)
+    }
+    return params.map((p, i) =>
+      types[i] === 'bytea' && typeof p === 'string' && hex.test(p) ? `\\x${p}` : p,
+    )
+  }
+
   /** Result columns of a query without running it to completion. */
   async describeColumns(t: Translated & { kind: 'statement' }): Promise<ColumnMeta[] | undefined> {
     if (!t.isQuery || /\bRETURNING \*/.test(t.sql)) return undefined
@@ -369,7 +401,7 @@ export class Job {
     if (/joblog_info/i.test(t.sql)) await this.flushLog()
     return this.#inStatement(t.objectSchema, async () => {
       for (const sql of t.before ?? []) await this.#query(sql)
-      const r = await this.#query(t.sql, params)
+      const r = await this.#query(t.sql, await this.#binaryParameters(t, params))
       if (t.createdSchema !== undefined) {
         await this.#query('SELECT qsys.create_schema_catalog($1)', [pgName(t.createdSchema)])
       }
