@@ -30,10 +30,29 @@ export interface BackendEntry {
    * defect each waits for. They still run, reported as todo, so they pass the day the defect is fixed.
    */
   todo?: Readonly<Record<string, string>>
+  /**
+   * The faults the suite injects, each with the typed error the library must raise, or why this backend
+   * cannot have it (`absent`, naming where the behaviour is tested instead).
+   */
+  faults: Readonly<Record<FaultName, FaultExpectation | { absent: string }>>
   /** The type table: one test per case, named by the case. */
   types: readonly TypeCase[]
   /** Starts the backend (servers on free ports, data in temp dirs); `stop()` undoes it. */
   start(): Promise<ConformanceBackend>
+}
+
+/** Faults the suite injects through `ConformanceBackend.faults`. */
+export type FaultName =
+  | 'socket dropped with statements in flight'
+  | 'session dies inside a transaction'
+  | 'reply never comes'
+  | 'oversize reply'
+
+/** The error a fault must end in: its class, and its code and SQLSTATE where the database has them. */
+export interface FaultExpectation {
+  error: ErrorClass
+  code?: string
+  sqlState?: string
 }
 
 /** What the database (as reached through this backend) can do. */
@@ -56,12 +75,14 @@ export interface Capabilities {
 /** Features the suite tries; a backend without one lists it in `unsupported`. */
 export type Feature =
   | 'returning'
+  | 'returning on update and delete'
   | 'transactions'
   | 'savepoints'
   | 'drizzle relational with'
   | 'server-side cancel'
   | 'sessions'
   | 'authentication'
+  | 'NUL in text'
 
 /** Why a feature is missing, and how the library must say so. */
 export interface Limitation {
@@ -148,12 +169,39 @@ export interface ConformanceBackend {
     unknownColumnCode: string
     /** Returns rows, then fails on the server after about `rows` rows. */
     failsAfter(rows: number): ServerErrorCase
-    /** Codes the backend answers a wrong password with. */
-    wrongPasswordCodes?: readonly string[]
+    /** How the backend refuses a wrong password: the error class, and its code or SQLSTATE. */
+    wrongPassword?: { class: ErrorClass; codes: readonly string[] }
   }
+
+  /** Fault injection, for the faults the entry declares. */
+  faults?: FaultInjection
 
   /** CREATE for a temporary table of one `n` integer column, and how a statement names it. */
   temporaryTable?(name: string): { create: string; table: string }
 
   stop(): Promise<void>
+}
+
+/**
+ * How the suite breaks a backend on purpose. Statements a fault applies to carry a marker in their
+ * text; `clear()` ends every fault.
+ */
+export interface FaultInjection {
+  /**
+   * A Kysely dialect with its own client for fault tests: room for `inFlight` statements at once, a
+   * `replyTimeoutMs` after which the client gives up on a reply (and stops the statement), and the
+   * largest reply it accepts (`maxReplyBytes`).
+   */
+  dialect(options: { inFlight?: number; replyTimeoutMs?: number; maxReplyBytes?: number }): Dialect
+  /** Replies to statements with `marker` wait `ms` before they are sent. */
+  delayReplies(marker: string, ms: number): void
+  /** Every socket between the clients and the server is dropped, as a network failure. */
+  dropConnections(): void
+  /** The session or job that runs the next statement with `marker` dies under it. */
+  killSessionAt(marker: string): void
+  /** The reply to the next statement with `marker` is a frame of `bytes` bytes. */
+  oversizeReplyTo(marker: string, bytes: number): void
+  clear(): void
+  /** Statements the server still holds open for the suite's clients (results not closed). */
+  openStatements(): Promise<readonly string[]>
 }

@@ -10,6 +10,7 @@ import type { BackendEntry, ConformanceBackend, ConformanceFixture, Feature } fr
 import { cancellation } from './suites/cancellation.ts'
 import { drizzleSuite } from './suites/drizzle.ts'
 import { errors } from './suites/errors.ts'
+import { faults } from './suites/faults.ts'
 import { introspection } from './suites/introspection.ts'
 import { kyselyCrud } from './suites/kysely-crud.ts'
 import { migrations } from './suites/migrations.ts'
@@ -35,6 +36,7 @@ const SUITES: readonly [string, (suite: Suite) => void][] = [
   ['types', types],
   ['parameters', parameters],
   ['errors', errors],
+  ['faults', faults],
   ['cancellation', cancellation],
   ['sessions and transactions', transactions],
   ['introspection', introspection],
@@ -94,6 +96,16 @@ export function runConformance(fixture: ConformanceFixture, backendName: string)
           /^https?:\/\/|\.(ts|js|md)\b/,
           `${feature}: cite a URL or a source file`,
         )
+      }
+      for (const [feature, limitation] of Object.entries(entry.unsupported)) {
+        assert.match(
+          limitation.source,
+          /^https?:\/\/|\.(ts|js|md)\b/,
+          `${feature}: cite a URL or a source file`,
+        )
+        // Only a feature without an API to refuse (a wrong password where there are no passwords) has no error.
+        if (feature !== 'authentication')
+          assert.ok(limitation.error, `${feature}: name the error the library refuses it with`)
       }
       if (entry.capabilities.savepoints)
         assert.ok(entry.capabilities.transactions, 'savepoints need transactions')

@@ -10,6 +10,7 @@ import {
   ClickHouseDialect,
   createClient,
   NotSupportedError,
+  ServerError,
   typed,
 } from '@tributary/clickhouse'
 import {
@@ -58,6 +59,25 @@ const UNSUPPORTED: BackendEntry['unsupported'] = {
     source: 'https://clickhouse.com/docs/sql-reference/statements/select/join',
     error: { class: NotSupportedError, message: /with: \{ posts \}/ },
   },
+}
+
+/**
+ * The fault tests need a server that misbehaves on demand. Debian's 18.16 and the embedded engine cannot;
+ * the HTTP transport's drops, stalls and mid-stream failures are tested against scripted servers in
+ * packages/clickhouse/test/transport/http.test.ts and timeouts.test.ts.
+ */
+const NO_FAULT_HOOKS =
+  'no fault hooks on this backend; packages/clickhouse/test/transport/http.test.ts tests server kills, dropped sockets, short bodies and timeouts'
+
+const FAULTS: BackendEntry['faults'] = {
+  'socket dropped with statements in flight': { absent: NO_FAULT_HOOKS },
+  // ClickHouse has no transactions (unsupported.transactions), so no session can die inside one.
+  'session dies inside a transaction': {
+    absent: 'ClickHouse has no transactions: https://clickhouse.com/docs/guides/developer/transactional',
+  },
+  'reply never comes': { absent: NO_FAULT_HOOKS },
+  // One HTTP response per statement, read as a stream: there is no frame size to exceed.
+  'oversize reply': { absent: 'the HTTP interface streams a response; no frame has a size limit' },
 }
 
 const CAPABILITIES: Capabilities = {
@@ -157,6 +177,7 @@ function entry(name: BackendName): BackendEntry {
   // Debian's 18.16 lacks the modern types; chDB (ClickHouse 26) has them all.
   const table = name === 'clickhouse-18.16' ? COMMON : [...COMMON, ...MODERN, ...OPTIONAL]
   return {
+    faults: FAULTS,
     types: kyselyTypeTable(table),
     capabilities: {
       ...CAPABILITIES,
@@ -268,7 +289,7 @@ function backend(
         message: /throwIf|non-zero|FUNCTION_THROW_IF/i,
       }),
       // 18.16 says WRONG_PASSWORD (193), modern servers AUTHENTICATION_FAILED (516).
-      wrongPasswordCodes: ['193', '516'],
+      wrongPassword: { class: ServerError, codes: ['193', '516'] },
     },
     temporaryTable: (name) => ({ create: `CREATE TEMPORARY TABLE ${name} (n Int32)`, table: name }),
     stop,

@@ -1,0 +1,4 @@
+import { runConformance } from '../../../../test/conformance/runner.ts'
+import { mapepireFixture } from './fixture.ts'
+
+runConformance(mapepireFixture, 'mapepire-local')
