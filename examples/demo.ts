@@ -9,6 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AthenaDialect, createClient as createAthenaClient } from '@tributary/athena'
+import { startAthenaLocal } from '@tributary/athena-local'
 import { ClickHouseDialect, createClient } from '@tributary/clickhouse'
 import {
   chTable,
@@ -222,5 +224,69 @@ async function db2(): Promise<void> {
   }
 }
 
+interface AthenaDatabase {
+  fares: { city: string; fare: string; tags: string[] }
+}
+
+async function athena(): Promise<void> {
+  const local = await startAthenaLocal({ port: 0 })
+  const aws = { endpoint: local.endpoint, region: local.region, credentials: local.credentials }
+  const client = createAthenaClient({
+    client: aws,
+    s3: { ...aws, forcePathStyle: true },
+    database: 'default',
+    outputLocation: local.outputLocation,
+    resultMode: 'csv',
+    onQueryStart: (queryId) => console.log(`  started ${queryId}`),
+  })
+  const db = new Kysely<AthenaDatabase>({
+    dialect: new AthenaDialect({ client, nestedColumns: { fares: ['tags'] } }),
+  })
+  try {
+    heading(`Amazon Athena (athena-local on ${local.endpoint})`)
+    heading('CTAS into an Iceberg table (Kysely), the query id known at once')
+    await db.schema
+      .createTable('fares')
+      .as(
+        db
+          .selectNoFrom([
+            sql<string>`'Lisbon'`.as('city'),
+            sql<string>`decimal '12345678901234567.89'`.as('fare'),
+            sql<string[]>`array['a, b', 'c}']`.as('tags'),
+          ])
+          .unionAll(
+            db.selectNoFrom([
+              sql<string>`'Osaka'`.as('city'),
+              sql<string>`decimal '0.10'`.as('fare'),
+              sql<string[]>`array[]`.as('tags'),
+            ]),
+          ),
+      )
+      .execute()
+
+    heading('read back from the CSV in S3: exact decimal, nested through a JSON cast the compiler adds')
+    const rows = await db.selectFrom('fares').select(['city', 'fare', 'tags']).orderBy('city').execute()
+    console.table(rows)
+    console.log(
+      `Lisbon fare ${rows[0]!.fare} (${typeof rows[0]!.fare}), tags ${JSON.stringify(rows[0]!.tags)}`,
+    )
+
+    heading('UNLOAD to Parquet, read through the manifest')
+    const unloaded = await client.query<{ n: bigint }>(
+      'SELECT count(*) AS n FROM unnest(sequence(1, 10000)) AS t(x)',
+      [],
+      { resultMode: 'unload' },
+    )
+    console.log(
+      `${unloaded.rows[0]!.n} counted, read as ${unloaded.mode}, ${unloaded.statistics.dataManifestLocation}`,
+    )
+  } finally {
+    await db.destroy()
+    await client.close()
+    await local.stop()
+  }
+}
+
 await main()
 await db2()
+await athena()

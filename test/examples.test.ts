@@ -63,3 +63,27 @@ test('mapepire-orders writes in a transaction, reports with Drizzle, streams and
   assert.match(out, /streamed 401 orders/)
   assert.match(out, /stopped on the server/)
 })
+
+test('the demo has an Amazon Athena section on athena-local', async () => {
+  const out = await demo()
+  assert.match(out, /Amazon Athena \(athena-local on http:\/\/127\.0\.0\.1:\d+\)/)
+  assert.match(out, /started [0-9a-f-]{36}/)
+  assert.match(out, /Lisbon fare 12345678901234567\.89 \(string\), tags \["a, b","c}"\]/)
+  assert.match(out, /10000 counted, read as unload/)
+})
+
+test('athena-rides migrates, reads one report in three modes, updates with Drizzle and stops a query', async () => {
+  const out = await example('athena-rides.ts')
+  assert.match(out, /migration 2026_03_rides: Success/)
+  for (const mode of ['api', 'csv', 'unload']) {
+    assert.match(
+      out,
+      new RegExp(
+        `${mode}: Lisbon 94 rides 3422\\.85, Osaka 94 rides 3216\\.81, Quito 94 rides 3319\\.83 \\(read as ${mode},`,
+      ),
+    )
+  }
+  assert.match(out, /Drizzle: ride 9007199254740993 \(bigint\) now costs 99\.99/)
+  assert.match(out, /max id 9007199254741292 \(bigint\)/)
+  assert.match(out, /stopped on Athena: Athena query [0-9a-f-]{36} was aborted/)
+})
