@@ -235,8 +235,14 @@ export class AthenaQueryClient implements SqlClient {
     }
   }
 
-  async acquire(_options?: AcquireOptions): Promise<SqlConnection> {
+  async acquire(options?: AcquireOptions): Promise<SqlConnection> {
     this.#assertOpen()
+    if (options?.exclusive) {
+      throw new NotSupportedError(
+        'Amazon Athena has no sessions (cannot hold a connection of its own): each statement is a query execution',
+        { system: 'athena' },
+      )
+    }
     return new AthenaConnection(this)
   }
 

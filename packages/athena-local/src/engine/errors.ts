@@ -96,6 +96,11 @@ const RULES: Rule[] = [
   [/^Invalid Input Error: (.*)/, (m) => new QueryFailure('INVALID_FUNCTION_ARGUMENT', m[1]!)],
   [/^Binder Error: (.*)/, (m) => new QueryFailure('TYPE_MISMATCH', `line 1:1: ${m[1]}`)],
   [/^Interrupt/, () => new QueryFailure('USER_CANCELED', 'Query was canceled')],
+  // A table dropped while a query that had already found it in the catalog was being planned.
+  [
+    /^Catalog Error: Table with name (\S+) does not exist/,
+    (m) => new QueryFailure('TABLE_NOT_FOUND', `line 1:1: Table '${m[1]}' does not exist`),
+  ],
 ]
 
 function columnNotFound(name: string, sql: string): QueryFailure {

@@ -242,12 +242,17 @@ describe('Kysely on athena-local', () => {
     }
   })
 
-  test('RETURNING and transactions are refused before anything is sent', async () => {
+  test('RETURNING, transactions and sessions are refused before anything is sent', async () => {
     const db = database('api')
     try {
       await assert.rejects(
         db.insertInto('nowhere').values({ id: 1n }).returning('id').execute(),
         (error: unknown) => error instanceof NotSupportedError && /RETURNING/.test(error.message),
+      )
+      // No sessions either: a connection of its own is refused (what a transaction would take).
+      await assert.rejects(
+        athena.client().acquire({ exclusive: true }),
+        (error: unknown) => error instanceof NotSupportedError && /has no sessions/.test(error.message),
       )
       await assert.rejects(
         db.transaction().execute(async (tx) => {

@@ -1,0 +1,4 @@
+import { runConformance } from '../../../../test/conformance/runner.ts'
+import { athenaFixture } from './fixture.ts'
+
+runConformance(athenaFixture, 'athena-local csv')
