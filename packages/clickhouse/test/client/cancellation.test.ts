@@ -7,17 +7,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import {
-  type ClickHouseClient,
-  createClient,
-  QueryCancelledError,
-  TimeoutError,
-  typed,
-} from '@tributary/clickhouse'
+import { type ClickHouseClient, createClient, QueryCancelledError, TimeoutError } from '@tributary/clickhouse'
 import { describeError, uniqueMarker, waitUntil, watch } from '../../../../test/conformance/support.ts'
 import { forEachBackend } from '../backends.ts'
-import { DEFECTS } from '../conformance/fixture.ts'
-import { endlessQuery, runningQueries, slowQuery } from '../conformance/statements.ts'
+import { endlessQuery, slowQuery } from '../conformance/statements.ts'
+import { runningCount } from '../processes.ts'
 
 const STOP_MS = 5_000
 
@@ -29,13 +23,13 @@ async function untilRunning(observer: ClickHouseClient, marker: string, pending:
         `the query ended before it was stopped: ${outcome.ok ? 'resolved' : describeError(outcome.error)}`,
       )
     }
-    return (await runningQueries(observer, marker)) > 0
+    return (await runningCount(observer, marker)) > 0
   }, 'the server to show the query')
 }
 
 async function untilStopped(observer: ClickHouseClient, marker: string) {
   await waitUntil(
-    async () => (await runningQueries(observer, marker)) === 0,
+    async () => (await runningCount(observer, marker)) === 0,
     'the server to stop the query',
     STOP_MS,
   )
@@ -48,35 +42,27 @@ function assertCancelled(error: unknown, queryId: string) {
 }
 
 forEachBackend((ctx) => {
-  const embedded = () => ctx().name === 'chdb-embedded'
-
-  for (const bound of [false, true]) {
-    test(`an AbortSignal stops a running query ${bound ? 'with bound parameters ' : ''}on the server with QueryCancelledError`, async (t) => {
-      if (bound && embedded()) t.todo(DEFECTS.embeddedKill)
-      const client = createClient(ctx().config())
-      const marker = uniqueMarker()
-      const queryId = `${marker}-id`
-      const controller = new AbortController()
-      try {
-        const sql = bound ? slowQuery(marker, ', {p:String}') : slowQuery(marker)
-        const pending = watch(
-          client.query(sql, bound ? { p: typed('x', 'String') } : undefined, {
-            queryId,
-            signal: controller.signal,
-          }),
-        )
-        await untilRunning(ctx().client, marker, pending)
-        controller.abort()
-        const outcome = await pending.result(STOP_MS, 'the aborted query')
-        assert.ok(!outcome.ok, 'the aborted query resolved')
-        assertCancelled(outcome.error, queryId)
-        await untilStopped(ctx().client, marker)
-        assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
-      } finally {
-        await watch(client.close()).result(20_000, 'client.close()')
-      }
-    })
-  }
+  // With bound parameters: packages/clickhouse/test/cancellation/bound-queries.test.ts.
+  test('an AbortSignal stops a running query on the server with QueryCancelledError', async () => {
+    const client = createClient(ctx().config())
+    const marker = uniqueMarker()
+    const queryId = `${marker}-id`
+    const controller = new AbortController()
+    try {
+      const pending = watch(
+        client.query(slowQuery(marker), undefined, { queryId, signal: controller.signal }),
+      )
+      await untilRunning(ctx().client, marker, pending)
+      controller.abort()
+      const outcome = await pending.result(STOP_MS, 'the aborted query')
+      assert.ok(!outcome.ok, 'the aborted query resolved')
+      assertCancelled(outcome.error, queryId)
+      await untilStopped(ctx().client, marker)
+      assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await watch(client.close()).result(20_000, 'client.close()')
+    }
+  })
 
   test('a request timeout is a TimeoutError and stops the query on the server', async () => {
     const client = createClient(ctx().config())
@@ -132,8 +118,7 @@ forEachBackend((ctx) => {
     }
   })
 
-  test('in a session, an abort stops the query on the server and the session keeps its state', async (t) => {
-    if (embedded()) t.todo(DEFECTS.embeddedSessionLost)
+  test('in a session, an abort stops the query on the server and the session keeps its state', async () => {
     const client = createClient(ctx().config())
     const session = client.session()
     const marker = uniqueMarker()

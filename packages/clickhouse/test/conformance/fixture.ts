@@ -37,7 +37,8 @@ import type {
   TypeCase,
 } from '../../../../test/conformance/fixture.ts'
 import { type BackendName, startBackend } from '../backends.ts'
-import { endlessQuery, runningQueries, slowQuery } from './statements.ts'
+import { runningCount } from '../processes.ts'
+import { endlessQuery, slowQuery } from './statements.ts'
 import { COMMON, MODERN, OPTIONAL } from './type-table.ts'
 
 const TRANSACTIONS: Limitation = {
@@ -92,10 +93,6 @@ const CAPABILITIES: Capabilities = {
 
 /** Defects the suite found, each named once; the tests that wait for them are listed per backend below. */
 export const DEFECTS = {
-  embeddedKill:
-    'embedded chDB cannot stop a query with bound parameters: the engine drops the comment tag KILL QUERY looks for from its text',
-  embeddedSessionLost:
-    'embedded chDB closes the engine connection of a session whose query was stopped, so its temporary tables and settings are lost',
   negativeZero: 'a -0 given to Kysely is inferred as Int64 (Number.isSafeInteger(-0)) and arrives as 0',
   zonelessDateTime:
     "a zone-less ISO string written through Kysely into DateTime('Asia/Kolkata') is read in the column's zone, not as UTC as docs/clickhouse-types.md says",
@@ -142,15 +139,6 @@ const TODO: Record<BackendName, Record<string, string>> = {
   'chdb-embedded': {
     ...TYPE_TODO_MODERN,
     "kysely › the database package declares the fixture's capabilities": DEFECTS.embeddedSessionsUndeclared,
-    ...Object.fromEntries(
-      [
-        "cancellation › Kysely 'ignore query': an abort stops the statement on the server and rethrows signal.reason",
-        "cancellation › Kysely 'cancel query': an abort stops the statement on the server and rethrows signal.reason",
-        "cancellation › Kysely 'kill session': an abort stops the statement on the server and rethrows signal.reason",
-        'cancellation › Drizzle iterate(): an abort stops the statement on the server with QueryCancelledError',
-        'cancellation › Drizzle $withSignal(): an abort stops any statement on the server with QueryCancelledError',
-      ].map((name) => [name, DEFECTS.embeddedKill]),
-    ),
   },
   'chdb-http': {
     ...TYPE_TODO_MODERN,
@@ -278,7 +266,7 @@ function backend(
       }
     },
     endless: endlessQuery,
-    running: (marker) => runningQueries(observer, marker),
+    running: (marker) => runningCount(observer, marker),
     errors: {
       syntax: { sql: 'SELEC 1', code: '62', message: /Syntax error/i },
       unknownTable: { sql: 'SELECT * FROM no_such_table_anywhere', code: '60' },
