@@ -16,7 +16,12 @@ const VALUES = [
 
 forEachBackend((ctx) => {
   for (const binding of ['auto', 'client'] as const) {
-    test(`parameters keep a leading U+FEFF, alone and inside arrays and tuples (${binding} binding)`, async () => {
+    test(`parameters keep a leading U+FEFF, alone and inside arrays and tuples (${binding} binding)`, async (t) => {
+      // Without server-side parameters (18.16) 'auto' is the literal path: the 'client' run covers it.
+      if (binding === 'auto' && !ctx().serverBinding) {
+        t.skip("this server has no query parameters: 'auto' binding is the literal path, run as 'client'")
+        return
+      }
       const client = createClient({ ...ctx().config(), parameterBinding: binding })
       try {
         for (const value of VALUES) {
