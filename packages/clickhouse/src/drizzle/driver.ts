@@ -5,17 +5,18 @@
  *   const db = drizzle(createClient({ url }), { schema })
  *   const db = drizzle({ url: 'http://127.0.0.1:8123', username, password })
  */
-import { clientFrom, createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
-import type { Casing, Logger } from 'drizzle-orm'
+import {
+  clientFrom,
+  createDrizzleDatabase,
+  type DrizzleConfig,
+  type DrizzleDatabase,
+} from '@tributary/core/drizzle'
 import { type ClickHouseClient, createClient } from '../client.ts'
 import type { ClickHouseClientConfig } from '../config.ts'
 import { ClickHouseDrizzleDialect, type ClickHouseDrizzleDialectConfig } from './dialect.ts'
 
-export interface ClickHouseDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> {
-  schema?: TSchema | undefined
-  /** `true` logs through Drizzle's DefaultLogger; silent by default. */
-  logger?: boolean | Logger | undefined
-  casing?: Casing | undefined
+export interface ClickHouseDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>>
+  extends DrizzleConfig<TSchema> {
   deletes?: ClickHouseDrizzleDialectConfig['deletes']
   /** Pins the join form (servers before 19.1 need `true`); by default it follows the server's version. */
   legacyJoins?: boolean | undefined

@@ -52,17 +52,21 @@ export class BridgeDatabase<
   }
 }
 
-export interface DrizzleDatabaseOptions<
-  TSchema extends Record<string, unknown> = Record<string, never>,
-  TClient extends SqlClient = SqlClient,
-> {
-  client: TClient
-  /** The database's dialect, or a factory given `{ casing }`. */
-  dialect: BridgeDialect | ((config: PgDialectConfig) => BridgeDialect)
+/** The options every package's `drizzle(client, config)` takes. */
+export interface DrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> {
   schema?: TSchema | undefined
   /** `true` logs through Drizzle's DefaultLogger; silent by default. */
   logger?: boolean | Logger | undefined
   casing?: Casing | undefined
+}
+
+export interface DrizzleDatabaseOptions<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+  TClient extends SqlClient = SqlClient,
+> extends DrizzleConfig<TSchema> {
+  client: TClient
+  /** The database's dialect, or a factory given `{ casing }`. */
+  dialect: BridgeDialect | ((config: PgDialectConfig) => BridgeDialect)
 }
 
 export type DrizzleDatabase<

@@ -8,6 +8,7 @@ export {
   BridgeDatabase,
   clientFrom,
   createDrizzleDatabase,
+  type DrizzleConfig,
   type DrizzleDatabase,
   type DrizzleDatabaseOptions,
 } from './database.ts'

@@ -5,18 +5,18 @@
  *   const db = drizzle(createClient({ host, user, password, ca }), { schema })
  *   const db = drizzle({ host, user, password, ca })
  */
-import { createDrizzleDatabase, type DrizzleDatabase } from '@tributary/core/drizzle'
-import type { Casing, Logger } from 'drizzle-orm'
-import { createClient, MapepireClient } from '../client.ts'
+import {
+  clientFrom,
+  createDrizzleDatabase,
+  type DrizzleConfig,
+  type DrizzleDatabase,
+} from '@tributary/core/drizzle'
+import { createClient, type MapepireClient } from '../client.ts'
 import type { MapepireConfig } from '../config.ts'
 import { Db2DrizzleDialect } from './dialect.ts'
 
-export interface MapepireDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> {
-  schema?: TSchema | undefined
-  /** `true` logs through Drizzle's DefaultLogger; silent by default. */
-  logger?: boolean | Logger | undefined
-  casing?: Casing | undefined
-}
+export type MapepireDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> =
+  DrizzleConfig<TSchema>
 
 export type MapepireDrizzleDatabase<TSchema extends Record<string, unknown> = Record<string, never>> =
   DrizzleDatabase<TSchema, MapepireClient>
@@ -29,7 +29,7 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
   clientOrConfig: MapepireClient | MapepireConfig,
   config: MapepireDrizzleConfig<TSchema> = {},
 ): MapepireDrizzleDatabase<TSchema> {
-  const client = isClient(clientOrConfig) ? clientOrConfig : createClient(clientOrConfig)
+  const client = clientFrom(clientOrConfig, createClient)
   return createDrizzleDatabase<TSchema, MapepireClient>({
     client,
     dialect: ({ casing }) => new Db2DrizzleDialect({ casing }),
@@ -37,11 +37,4 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
     logger: config.logger,
     casing: config.casing,
   })
-}
-
-/** Duck-typed so a client from another copy of the package (source vs. build) is still recognised. */
-function isClient(value: MapepireClient | MapepireConfig): value is MapepireClient {
-  if (value instanceof MapepireClient) return true
-  const candidate = value as Partial<MapepireClient>
-  return typeof candidate.acquire === 'function' && typeof candidate.beginTransaction === 'function'
 }
