@@ -28,7 +28,7 @@ import { mutationSettings, waitForMutations } from './mutations.ts'
 import { decodeBatches, type ResultFormat } from './result-stream.ts'
 import { ClickHouseSession } from './session.ts'
 import { type PreparedStatement, prepareStatement, type QueryParams } from './statement.ts'
-import { classifyStatement } from './statement-kind.ts'
+import { classifyStatement, mutationTarget } from './statement-kind.ts'
 import { TableColumnCache } from './table-columns.ts'
 import { createHttpTransport } from './transport/http.ts'
 import type {
@@ -222,7 +222,10 @@ export class ClickHouseClient implements SqlClient {
     }
     const summary = await response.summary()
     await waitForMutations(this, prepared.sql, server, options)
-    return { queryId: response.queryId, summary }
+    return {
+      queryId: response.queryId,
+      summary: changesUncounted(prepared.sql) ? uncounted(summary) : summary,
+    }
   }
 
   /**
@@ -451,6 +454,19 @@ async function* watchedBody(body: AsyncIterable<Uint8Array>, done: () => void): 
   } finally {
     done()
   }
+}
+
+/**
+ * Mutations (`ALTER TABLE … UPDATE/DELETE`, lightweight `DELETE`/`UPDATE`) change rows in the
+ * background: the statement's own written-row counter does not count them, so it says nothing.
+ */
+function changesUncounted(sql: string): boolean {
+  const { keyword } = classifyStatement(sql)
+  return keyword === 'DELETE' || keyword === 'UPDATE' || mutationTarget(sql) !== undefined
+}
+
+function uncounted(summary: ClickHouseProgress | undefined): ClickHouseProgress | undefined {
+  return summary && { ...summary, writtenRows: undefined, writtenBytes: undefined }
 }
 
 /** JSON columns arrive as text in RowBinary so the reader can parse them without a binary JSON decoder. */

@@ -22,6 +22,8 @@ const THROTTLE_CODES = new Set(['202', '203', '252', '439'])
 const AUTHENTICATION_FAILED = '516'
 /** QUERY_WAS_CANCELLED: what a query stopped by KILL QUERY reports. */
 const QUERY_WAS_CANCELLED = '394'
+/** SYNTAX_ERROR, which is also what a statement longer than `max_query_size` gets. */
+const SYNTAX_ERROR = '62'
 /** TIMEOUT_EXCEEDED: the server stopped the query at its `max_execution_time`. */
 const TIMEOUT_EXCEEDED = '159'
 
@@ -56,11 +58,18 @@ export function errorFromStatus(
   if (code === TIMEOUT_EXCEEDED) {
     return new TimeoutError(`ClickHouse stopped the query at its time limit: ${text}`, { ...base, code })
   }
-  if ((status === 414 || status === 400) && !parsed.code && bodyText.trim() === '') {
-    // Poco answers an over-long request line with an empty 400 (18.x limit: 16 KiB).
+  if (status === 431 || ((status === 414 || status === 400) && !parsed.code && bodyText.trim() === '')) {
+    // Poco answers an over-long request line with an empty 400 (18.x limit: 16 KiB); proxies say 414 or 431.
     return new ParameterError(
       `ClickHouse refused the request (HTTP ${status}) without a message; the URL is probably too long for this server (large parameter values)`,
       { ...base, code: String(status) },
+    )
+  }
+  if (code === SYNTAX_ERROR && /Max query size exceeded/i.test(bodyText)) {
+    // The server's text quotes the statement from the failing position on: parameter values, maybe secret.
+    return new ParameterError(
+      "ClickHouse refused the statement: it is longer than the server's max_query_size (262144 bytes by default). On servers without query parameters the values are written into the statement: raise max_query_size in the query's settings, or send large values as INSERT data",
+      { ...base, code },
     )
   }
   return new ServerError(`ClickHouse error${code ? ` ${code}` : ''}: ${text}`, { ...base, code })

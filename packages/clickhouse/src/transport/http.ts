@@ -29,6 +29,7 @@ import {
   errorFromStream,
 } from './http-errors.ts'
 import { isStaleSocketError, keepAliveOptions } from './keep-alive.ts'
+import { ProgressWatch, parseProgressHeader, parseSummaryHeader } from './progress.ts'
 import { ServerWait } from './server-wait.ts'
 import type {
   ClickHouseProgress,
@@ -97,33 +98,6 @@ function headerValues(headers: Dispatcher.ResponseData['headers'], name: string)
   if (value === undefined) return []
   return Array.isArray(value) ? value : [value]
 }
-
-function toBigInt(value: unknown): bigint {
-  if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value)
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
-  return 0n
-}
-
-/** `X-ClickHouse-Progress` / `-Summary` JSON (values are strings) → progress. */
-export function parseProgressHeader(text: string | undefined): ClickHouseProgress | undefined {
-  if (!text) return undefined
-  let json: Record<string, unknown>
-  try {
-    json = JSON.parse(text) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
-  return {
-    readRows: toBigInt(json.read_rows),
-    readBytes: toBigInt(json.read_bytes),
-    writtenRows: toBigInt(json.written_rows),
-    writtenBytes: toBigInt(json.written_bytes),
-    totalRowsToRead: toBigInt(json.total_rows_to_read),
-    elapsedNs: json.elapsed_ns === undefined ? undefined : toBigInt(json.elapsed_ns),
-  }
-}
-
-/** Quotes a value for a ClickHouse string literal. */
 
 function decompressorFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
   switch (encoding?.trim().toLowerCase()) {
@@ -308,6 +282,13 @@ class HttpTransport implements ClickHouseTransport {
     const wait = new ServerWait(timeoutMs, request.signal, () => this.#killInBackground(request.queryId))
     const failure = (error: unknown, phase: 'request' | 'body') =>
       errorFromFailure(error, wait.reason, { ...context, timeoutMs, phase })
+    const onProgress = events?.onProgress
+    const watch = onProgress ? new ProgressWatch(request.queryId, onProgress, config.logger) : undefined
+    watch?.start((sql, signal) => this.#controlQuery(sql, signal, request.queryId))
+    const finish = () => {
+      wait.dispose()
+      watch?.stop()
+    }
 
     // undici writes the request head only with the first body chunk, and a server closes a reused
     // socket that stays silent past its keep-alive timeout: wait for that chunk before sending.
@@ -351,7 +332,7 @@ class HttpTransport implements ClickHouseTransport {
           })
           continue
         }
-        wait.dispose()
+        finish()
         if (bodyError !== undefined) throw bodyError
         throw failure(error, 'request')
       }
@@ -372,15 +353,14 @@ class HttpTransport implements ClickHouseTransport {
         if (error instanceof DatabaseErrorClass) throw error
         throw failure(error, 'body')
       } finally {
-        wait.dispose()
+        finish()
       }
     }
 
-    const onProgress = events?.onProgress
-    if (onProgress) {
+    if (watch) {
       for (const value of headerValues(response.headers, 'x-clickhouse-progress')) {
         const progress = parseProgressHeader(value)
-        if (progress) onProgress(request.queryId, progress)
+        if (progress) watch.report(progress)
       }
     }
 
@@ -392,8 +372,8 @@ class HttpTransport implements ClickHouseTransport {
       wait,
       failure: (error) => failure(error, 'body'),
       done: (error) => {
-        wait.dispose()
-        if (error === undefined) summary.resolve(parseProgressHeader(summaryText))
+        finish()
+        if (error === undefined) summary.resolve(parseSummaryHeader(summaryText))
         else summary.reject(error)
       },
     })
@@ -470,14 +450,26 @@ class HttpTransport implements ClickHouseTransport {
 
   async kill(queryId: string): Promise<void> {
     if (this.#closed) return
-    // A separate small pool, so a KILL never queues behind the busy sockets it is meant to free.
-    // With the caller's dispatcher, its own pooling decides (it may be the only way to reach the server).
+    // No matching query is an empty answer, not an error.
+    await this.#controlQuery(
+      `KILL QUERY WHERE query_id = ${quoteLiteral(queryId)} ASYNC FORMAT TabSeparated`,
+      AbortSignal.timeout(KILL_TIMEOUT_MS),
+      queryId,
+    )
+  }
+
+  /**
+   * A small statement about another query (`KILL QUERY`, a progress read) on a separate two-socket
+   * pool, so it never queues behind the busy sockets it concerns. With the caller's dispatcher, that
+   * dispatcher's own pooling decides (it may be the only way to reach the server).
+   */
+  async #controlQuery(sql: string, signal: AbortSignal, queryId: string): Promise<string> {
+    if (this.#closed) return ''
     this.#control ??= this.#ownsDispatcher
       ? new Pool(this.#origin, { ...this.#poolOptions, connections: 2 })
       : this.#dispatcher
     const params = new URLSearchParams(this.#baseParams)
     params.set('query_id', crypto.randomUUID())
-    const signal = AbortSignal.timeout(KILL_TIMEOUT_MS)
     const context = { queryId, secrets: this.#secrets }
     let response: Dispatcher.ResponseData
     try {
@@ -486,7 +478,7 @@ class HttpTransport implements ClickHouseTransport {
         path: `${this.#basePath}?${params.toString()}`,
         method: 'POST',
         headers: this.#headers,
-        body: `KILL QUERY WHERE query_id = ${quoteLiteral(queryId)} ASYNC FORMAT TabSeparated`,
+        body: sql,
         signal,
       })
     } catch (error) {
@@ -496,7 +488,6 @@ class HttpTransport implements ClickHouseTransport {
         phase: 'request',
       })
     }
-    // No matching query is an empty 200 answer, not an error.
     const text = await readBounded(response, ERROR_BODY_LIMIT).catch(() => '')
     if (response.statusCode !== 200) {
       throw errorFromStatus(
@@ -506,6 +497,7 @@ class HttpTransport implements ClickHouseTransport {
         context,
       )
     }
+    return text
   }
 
   /**

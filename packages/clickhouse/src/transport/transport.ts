@@ -57,8 +57,9 @@ export interface ClickHouseRequest {
 export interface ClickHouseProgress {
   readRows: bigint
   readBytes: bigint
-  writtenRows: bigint
-  writtenBytes: bigint
+  /** Undefined when the server did not report it (a summary without the counter; mutations). */
+  writtenRows: bigint | undefined
+  writtenBytes: bigint | undefined
   totalRowsToRead: bigint
   elapsedNs?: bigint | undefined
 }

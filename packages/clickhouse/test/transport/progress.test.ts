@@ -5,8 +5,10 @@
  */
 
 import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import type { ClickHouseProgress } from '@tributary/clickhouse'
+import { type ClickHouseProgress, createClient } from '@tributary/clickhouse'
 import { forEachBackend, HTTP_BACKENDS } from '../backends.ts'
 
 forEachBackend(
@@ -27,3 +29,41 @@ forEachBackend(
   },
   { only: HTTP_BACKENDS },
 )
+
+test('written rows: the summary counter where listed, unknown where missing and for mutations', async () => {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const sql = Buffer.concat(chunks).toString()
+      if (sql.includes('version()')) {
+        res.end('26.1.1.1\tUTC\t0\t0\n')
+        return
+      }
+      // What a server lists for each: the written counter of the statement's own pipeline.
+      const summary = sql.startsWith('INSERT')
+        ? '{"read_rows":"3","read_bytes":"24","written_rows":"3","written_bytes":"24"}'
+        : sql.startsWith('ALTER')
+          ? '{"read_rows":"0","read_bytes":"0","written_rows":"0","written_bytes":"0"}'
+          : '{"read_rows":"1","read_bytes":"1"}'
+      res.writeHead(200, { 'x-clickhouse-summary': summary })
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const client = createClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+  try {
+    assert.equal((await client.command('INSERT INTO t VALUES (1), (2), (3)')).summary?.writtenRows, 3n)
+    const mutation = await client.command('ALTER TABLE t UPDATE x = 1 WHERE 1')
+    assert.equal(mutation.summary?.writtenRows, undefined)
+    assert.equal(mutation.summary?.readRows, 0n)
+    assert.equal((await client.command('DELETE FROM t WHERE 1')).summary?.writtenRows, undefined)
+    assert.equal(
+      (await client.command('CREATE TABLE u (x UInt8) ENGINE = Memory')).summary?.writtenRows,
+      undefined,
+    )
+  } finally {
+    await client.close()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+})

@@ -40,7 +40,8 @@ const context: HandlerContext = {
   hanging: new Set<ServerResponse>(),
 }
 
-const server = createServer((request, response) => {
+// ClickHouse takes request URLs up to 1 MiB (http_max_uri_size); Node's default header limit is 16 KiB.
+const server = createServer({ maxHeaderSize: 1024 * 1024 + 64 * 1024 }, (request, response) => {
   handleRequest(context, request, response).catch((error: unknown) => {
     if (!response.headersSent) {
       response.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8' })

@@ -83,9 +83,17 @@ interface Summary {
   elapsed_ns: number
 }
 
-function summaryJson(summary: Summary): string {
+/**
+ * `writesUnknown`: the engine ran the statement without reporting what it wrote (chDB's
+ * `queryAsync` gives read counters only), so the written counters are left out rather than
+ * reported as 0; a real server always knows and lists them.
+ */
+function summaryJson(summary: Summary, writesUnknown = false): string {
   const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(summary)) out[key] = String(Math.round(value))
+  for (const [key, value] of Object.entries(summary)) {
+    if (writesUnknown && (key === 'written_rows' || key === 'written_bytes')) continue
+    out[key] = String(Math.round(value))
+  }
   return JSON.stringify(out)
 }
 
@@ -298,7 +306,7 @@ export async function handleRequest(
       for (const [name, value] of settings) await engine.queryAsync(`SET ${name} = ${settingLiteral(value)}`)
       // A throwaway connection can enforce GET's readonly natively; a session keeps the keyword check only.
       if (readOnly && sessionId === null) await engine.queryAsync('SET readonly = 2')
-      for (const [name, value] of queryParams) await engine.queryAsync(`SET ${name} = ${sqlString(value)}`)
+      await setQueryParams(engine, queryParams)
       if (database !== undefined) await engine.queryAsync(`USE ${quoteIdentifier(database)}`)
       await engine.queryAsync(`SET log_comment = ${sqlString(marker)}`)
       if (sessionId !== null) restore.push("SET log_comment = ''")
@@ -372,6 +380,32 @@ export async function handleRequest(
     }
     finish()
   }
+}
+
+/** ClickHouse's default max_query_size, which the engine applies to the SET statements below. */
+const MAX_QUERY_SIZE_DEFAULT = 262_144
+
+/**
+ * Hands `param_<name>` values to the engine with `SET`. A real server takes them from the URL
+ * without its SQL parser, so a value of any size up to the URL limit works there; here the SET
+ * statement would hit max_query_size, which is raised for the SETs alone and put back after.
+ */
+async function setQueryParams(engine: Session, queryParams: [string, string][]): Promise<void> {
+  const statements = queryParams.map(([name, value]) => `SET ${name} = ${sqlString(value)}`)
+  const longest = Math.max(0, ...statements.map((statement) => Buffer.byteLength(statement)))
+  let previous: string | undefined
+  if (longest >= MAX_QUERY_SIZE_DEFAULT) {
+    const result = await engine.queryAsync(
+      "SELECT value FROM system.settings WHERE name = 'max_query_size'",
+      {
+        format: 'TSVRaw',
+      },
+    )
+    previous = result.text().trim()
+    await engine.queryAsync(`SET max_query_size = ${longest + 1}`)
+  }
+  for (const statement of statements) await engine.queryAsync(statement)
+  if (previous !== undefined) await engine.queryAsync(`SET max_query_size = ${Number(previous)}`)
 }
 
 function quoteIdentifier(name: string): string {
@@ -589,7 +623,7 @@ async function runQuery(options: RunQueryOptions): Promise<void> {
     summary.elapsed_ns = elapsed()
     response.writeHead(200, {
       ...headers,
-      'X-ClickHouse-Summary': summaryJson(summary),
+      'X-ClickHouse-Summary': summaryJson(summary, !isReadOnlyStatement(sql)),
       ...(options.sendProgress ? { 'X-ClickHouse-Progress': progressJson(summary) } : {}),
     })
     const writer = new BodyWriter(response, encoding)
