@@ -14,6 +14,7 @@ import {
   onAbort,
   ParameterError,
   QueryCancelledError,
+  ServerError,
   versionAtLeast,
 } from '@tributary/core'
 import { type Dispatcher, Pool } from 'undici'
@@ -187,19 +188,21 @@ class HttpTransport implements ClickHouseTransport {
   }
 
   async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
-    const response = await this.request({
-      sql: `SELECT version(), timezone(), ${profileSetting('readonly')}, ${profileSetting('max_execution_time')} FORMAT TabSeparated`,
-      queryId: crypto.randomUUID(),
-      signal,
-      idempotent: true,
-      timeoutMs: Math.min(this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 30_000),
-    })
-    const chunks: Uint8Array[] = []
-    for await (const chunk of response.body) chunks.push(chunk)
-    const line = Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? ''
-    const [version = '', timezone = 'UTC', readonly = '0', maxExecutionTime = '0'] = line.split('\t')
+    let fields: string[]
+    try {
+      fields = await this.#firstRow(
+        `SELECT version(), timezone(), ${profileSetting('readonly')}, ${profileSetting('max_execution_time')}`,
+        signal,
+      )
+    } catch (error) {
+      if (!(error instanceof ServerError)) throw error
+      // No grant on system.settings (select_from_system_db_requires_grant): the version alone, and
+      // no settings added by the transport, since the profile is unknown.
+      fields = await this.#firstRow('SELECT version(), timezone()', signal)
+    }
+    const [version = '', timezone = 'UTC', readonly, maxExecutionTime = '0'] = fields
     this.#profile = {
-      settingsChangeable: readonly.trim() !== '1',
+      settingsChangeable: readonly !== undefined && readonly.trim() !== '1',
       maxExecutionTimeS: Number(maxExecutionTime) || 0,
     }
     return {
@@ -208,6 +211,19 @@ class HttpTransport implements ClickHouseTransport {
       supportsQueryParameters: versionAtLeast(version, 19, 15),
       supportsRowBinaryWithNamesAndTypes: versionAtLeast(version, 19, 3, 3),
     }
+  }
+
+  async #firstRow(sql: string, signal: AbortSignal | undefined): Promise<string[]> {
+    const response = await this.request({
+      sql: `${sql} FORMAT TabSeparated`,
+      queryId: crypto.randomUUID(),
+      signal,
+      idempotent: true,
+      timeoutMs: Math.min(this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 30_000),
+    })
+    const chunks: Uint8Array[] = []
+    for await (const chunk of response.body) chunks.push(chunk)
+    return (Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? '').split('\t')
   }
 
   request(request: ClickHouseRequest, events?: ClickHouseTransportEvents): Promise<ClickHouseResponse> {
@@ -292,9 +308,14 @@ class HttpTransport implements ClickHouseTransport {
 
     // undici writes the request head only with the first body chunk, and a server closes a reused
     // socket that stays silent past its keep-alive timeout: wait for that chunk before sending.
-    const data = streamed
-      ? await primeBody(request.body as AsyncIterable<Uint8Array>, request.signal, request.queryId)
-      : undefined
+    let data: AsyncIterable<Uint8Array> | undefined
+    try {
+      if (streamed)
+        data = await primeBody(request.body as AsyncIterable<Uint8Array>, request.signal, request.queryId)
+    } catch (error) {
+      finish()
+      throw error
+    }
     let bodyError: unknown
     let response: Dispatcher.ResponseData
     for (let attempt = 0; ; attempt++) {
@@ -358,6 +379,7 @@ class HttpTransport implements ClickHouseTransport {
     }
 
     if (watch) {
+      watch.responded()
       for (const value of headerValues(response.headers, 'x-clickhouse-progress')) {
         const progress = parseProgressHeader(value)
         if (progress) watch.report(progress)

@@ -77,6 +77,8 @@ export class ProgressWatch {
   readonly #logger: Logger | undefined
   readonly #stopped = new AbortController()
   #last: ClickHouseProgress | undefined
+  /** The response has started: from now on a query no longer listed has finished. */
+  #responded = false
 
   constructor(
     queryId: string,
@@ -95,6 +97,10 @@ export class ProgressWatch {
 
   stop(): void {
     this.#stopped.abort()
+  }
+
+  responded(): void {
+    this.#responded = true
   }
 
   /** Reports `progress` merged into what was reported before, if that grew. */
@@ -138,8 +144,11 @@ export class ProgressWatch {
         const text = await query(sql, AbortSignal.any([stopped, AbortSignal.timeout(10_000)]))
         if (stopped.aborted) return
         const fields = text.split('\n')[0]?.split('\t')
-        // Not listed: not started yet, or just finished.
-        if (!fields || fields.length < 6) continue
+        if (!fields || fields.length < 6) {
+          // Not listed: not started yet, or (once the response has begun) finished.
+          if (this.#responded) return
+          continue
+        }
         const [readRows, readBytes, writtenRows, writtenBytes, totalRows, elapsed] = fields
         this.report({
           readRows: toBigInt(readRows),

@@ -261,7 +261,16 @@ describe('settings the transport adds itself', () => {
         const url = new URL(req.url ?? '/', 'http://localhost')
         const body = Buffer.concat(chunks).toString()
         if (body.includes('system.settings')) {
-          res.end(`26.1.1.1\tUTC\t${readonly}\t0\n`)
+          if (readonly === 'denied') {
+            res.writeHead(500, { 'x-clickhouse-exception-code': '497' })
+            res.end('Code: 497. DB::Exception: u: Not enough privileges. (ACCESS_DENIED)\n')
+          } else {
+            res.end(`26.1.1.1\tUTC\t${readonly}\t0\n`)
+          }
+          return
+        }
+        if (body.includes('version()')) {
+          res.end('26.1.1.1\tUTC\n')
           return
         }
         urls.push(url)
@@ -282,19 +291,24 @@ describe('settings the transport adds itself', () => {
     }
   }
 
-  test('a read-only profile (readonly = 1) gets none', async () => {
-    const server = await profileServer('1', () => undefined)
-    const client = createClient({ url: server.url })
-    try {
-      await client.command('SELECT 1')
-      assert.equal(server.urls.length, 1)
-      for (const name of ['send_progress_in_http_headers', 'max_execution_time'])
-        assert.equal(server.urls[0]!.searchParams.get(name), null)
-    } finally {
-      await client.close()
-      await server.close()
-    }
-  })
+  for (const [profile, readonly] of [
+    ['a read-only profile (readonly = 1)', '1'],
+    ['a user who may not read system.settings', 'denied'],
+  ] as const) {
+    test(`${profile} gets none`, async () => {
+      const server = await profileServer(readonly, () => undefined)
+      const client = createClient({ url: server.url })
+      try {
+        await client.command('SELECT 1')
+        assert.equal(server.urls.length, 1)
+        for (const name of ['send_progress_in_http_headers', 'max_execution_time'])
+          assert.equal(server.urls[0]!.searchParams.get(name), null)
+      } finally {
+        await client.close()
+        await server.close()
+      }
+    })
+  }
 
   test('a setting the server refuses is dropped: the statement is sent again without it', async () => {
     const server = await profileServer('0', (url) =>
