@@ -25,11 +25,21 @@ import { TSV_INSERT_SETTINGS } from './formats/tsv-writer.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
 import { describeTable, type InsertRows, prepareInsert } from './insert.ts'
 import { mutationSettings, waitForMutations } from './mutations.ts'
+import { findDeferredTypes, hasDeferredTypes, replaceDeferredTypes } from './params/deferred.ts'
+import { resolveDeferredType } from './params/resolve-deferred.ts'
+import type { ValueContext } from './params/scalars.ts'
 import { decodeBatches, type ResultFormat } from './result-stream.ts'
 import { ClickHouseSession } from './session.ts'
-import { type PreparedStatement, prepareStatement, type QueryParams } from './statement.ts'
+import {
+  type PreparedStatement,
+  type PrepareOptions,
+  paramsByName,
+  prepareStatement,
+  type QueryParams,
+  quoteTableName,
+} from './statement.ts'
 import { classifyStatement, mutationTarget } from './statement-kind.ts'
-import { TableColumnCache } from './table-columns.ts'
+import { type KeptDescription, TableColumnCache, type TableDescription } from './table-columns.ts'
 import { createHttpTransport } from './transport/http.ts'
 import type {
   ClickHouseProgress,
@@ -93,6 +103,8 @@ export class ClickHouseClient implements SqlClient {
   readonly transport: ClickHouseTransport
   readonly #config: ClickHouseClientConfig
   readonly #decode: DecodeOptions
+  /** How parameters are bound and values written (`parameterBinding`, `subsecondDates`). */
+  readonly #prepareOptions: PrepareOptions
   #server: Promise<ServerInfo> | undefined
   readonly #tables = new TableColumnCache((table, options) => describeTable(this, table, options))
   #closed = false
@@ -105,6 +117,10 @@ export class ClickHouseClient implements SqlClient {
 
   constructor(config: ClickHouseClientConfig = {}) {
     this.#config = config
+    this.#prepareOptions = {
+      binding: config.parameterBinding,
+      values: { subsecondDates: config.subsecondDates },
+    }
     this.#decode = { binaryStrings: config.binaryStrings, dateTimes: config.dateTimes, maps: config.maps }
     // A transport given in the config takes the wire options itself, or refuses them.
     config.transport?.applyClientConfig?.(config)
@@ -211,20 +227,26 @@ export class ClickHouseClient implements SqlClient {
   /** A statement whose result is not read (DDL, INSERT … SELECT, ALTER, SET). */
   async command(sql: string, params?: QueryParams, options: QueryOptions = {}): Promise<CommandResult> {
     const server = this.#known ?? (await this.serverInfo())
-    const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
+    const prepared = await this.#prepare(sql, params, options, server)
     const waitSettings = mutationSettings(prepared.sql, server)
     const requestOptions = waitSettings
       ? { ...options, settings: { ...waitSettings, ...options.settings } }
       : options
-    const response = await this.#request(prepared, requestOptions, undefined, false, true)
-    for await (const _ of response.body) {
-      // drain: the server reports errors at the end of the body
-    }
-    const summary = await response.summary()
-    await waitForMutations(this, prepared.sql, server, options)
-    return {
-      queryId: response.queryId,
-      summary: changesUncounted(prepared.sql) ? uncounted(summary) : summary,
+    try {
+      const response = await this.#request(prepared, requestOptions, undefined, false, true)
+      for await (const _ of response.body) {
+        // drain: the server reports errors at the end of the body
+      }
+      const summary = await response.summary()
+      await waitForMutations(this, prepared.sql, server, options)
+      return {
+        queryId: response.queryId,
+        summary: changesUncounted(prepared.sql) ? uncounted(summary) : summary,
+      }
+    } catch (error) {
+      // The server may have refused because a table is not what its kept description says.
+      if (!(error instanceof ParameterError)) for (const table of prepared.tables) this.#tables.forget(table)
+      throw error
     }
   }
 
@@ -239,6 +261,7 @@ export class ClickHouseClient implements SqlClient {
     const insert = await prepareInsert(this.#tables, options.table, options.values, options.columns, {
       ...options,
       nullAsDefault: modernInsert,
+      subsecondDates: this.#config.subsecondDates,
     })
     const queryId = options.queryId ?? randomUUID()
     try {
@@ -261,7 +284,7 @@ export class ClickHouseClient implements SqlClient {
       return { queryId: response.queryId, writtenRows: summary?.writtenRows }
     } catch (error) {
       // The server may have refused because the table is not what the kept description says.
-      if (!(error instanceof ParameterError)) this.#tables.forget(options.table)
+      if (!(error instanceof ParameterError)) this.#tables.forget(quoteTableName(options.table))
       throw error
     }
   }
@@ -326,7 +349,7 @@ export class ClickHouseClient implements SqlClient {
     large = false,
   ) {
     const server = this.#known ?? (await this.serverInfo())
-    const prepared = prepareStatement(sql, params, server, this.#config.parameterBinding)
+    const prepared = await this.#prepare(sql, params, options, server)
     let format: ResultFormat = server.supportsRowBinaryWithNamesAndTypes
       ? 'RowBinaryWithNamesAndTypes'
       : 'TSVWithNamesAndTypes'
@@ -348,6 +371,48 @@ export class ClickHouseClient implements SqlClient {
       columns,
     )
     return { response, batches }
+  }
+
+  /**
+   * Binds a statement's parameters, first deciding the types the compilers
+   * left to the client (params/deferred.ts): a value written to a column takes
+   * that column's type, a JS Date the server's instant type. A value refused
+   * for a column type from a kept description is tried once more against a
+   * fresh one.
+   */
+  async #prepare(
+    sql: string,
+    params: QueryParams | undefined,
+    options: QueryOptions,
+    server: ServerInfo,
+  ): Promise<PreparedStatement & { tables: readonly string[] }> {
+    this.#tables.noticeStatement(sql)
+    if (!hasDeferredTypes(sql))
+      return { ...prepareStatement(sql, params, server, this.#prepareOptions), tables: [] }
+    const marks = findDeferredTypes(sql)
+    const values = params === undefined ? {} : paramsByName(params)
+    const kept = new Map<string, KeptDescription>()
+    for (const { type } of marks)
+      if ((type.kind === 'column' || type.kind === 'set') && !kept.has(type.table))
+        kept.set(type.table, this.#tables.get(type.table, options))
+    for (let refreshed = false; ; ) {
+      const described = new Map<string, TableDescription>()
+      for (const [table, { description }] of kept) described.set(table, await description)
+      const targets: Record<string, ValueContext> = {}
+      const resolved = replaceDeferredTypes(sql, marks, (type) =>
+        resolveDeferredType(type, values, described, server, targets),
+      )
+      try {
+        const prepared = prepareStatement(resolved, params, server, { ...this.#prepareOptions, targets })
+        return { ...prepared, tables: [...kept.keys()] }
+      } catch (error) {
+        if (!(error instanceof ParameterError) || refreshed || ![...kept.values()].some((k) => k.cached))
+          throw error
+        for (const [table, k] of kept)
+          kept.set(table, { description: this.#tables.refresh(table, k.description, options), cached: false })
+        refreshed = true
+      }
+    }
   }
 
   async #describeResult(prepared: PreparedStatement, options: QueryOptions): Promise<ColumnInfo[]> {

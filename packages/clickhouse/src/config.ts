@@ -55,5 +55,14 @@ export interface ClickHouseClientConfig extends DecodeOptions {
   streamBatchSize?: number | undefined
   /** `auto` (default): server-side `{name:Type}` binding where the server has it; `client`: escaped literals. */
   parameterBinding?: ParameterBinding | undefined
+  /**
+   * A JS Date written to a type with fewer sub-second digits than it has (its
+   * milliseconds into `DateTime`, or into `DateTime64(0…2)`): `'refuse'`
+   * (default) throws a `ParameterError` that says so; `'truncate'` drops the
+   * digits the type cannot hold (toward the earlier instant). The same for
+   * parameters, Kysely, Drizzle and `insert`. Text and numbers with too many
+   * fraction digits are always refused.
+   */
+  subsecondDates?: 'refuse' | 'truncate' | undefined
   logger?: ClickHouseLogger | undefined
 }

@@ -13,13 +13,13 @@ export type InsertRows = Iterable<InsertRow> | AsyncIterable<InsertRow>
 /** Encoded rows are sent in chunks of about this size; 64 KiB measured faster and leaner than 256 KiB. */
 const CHUNK_BYTES = 64 * 1024
 
-/** `DESCRIBE TABLE`, as the column cache reads it. */
+/** `DESCRIBE TABLE` of a table given as SQL text (`` `db`.`t` ``), as the column cache reads it. */
 export async function describeTable(
   client: ClickHouseClient,
   table: string,
   options: DescribeOptions,
 ): Promise<TableColumn[]> {
-  const { rows } = await client.query<unknown[]>(`DESCRIBE TABLE ${quoteTableName(table)}`, undefined, {
+  const { rows } = await client.query<unknown[]>(`DESCRIBE TABLE ${table}`, undefined, {
     signal: options.signal,
     sessionId: options.sessionId,
     rowMode: 'array',
@@ -59,6 +59,8 @@ interface InsertPlan {
 export interface InsertPlanOptions {
   /** The server reads `\N` in a column that is not Nullable as the column's default (20.1 and later, chDB). */
   nullAsDefault: boolean
+  /** How a JS Date with more sub-second digits than its column holds is written (see ClickHouseClientConfig). */
+  subsecondDates?: 'refuse' | 'truncate' | undefined
 }
 
 const NOT_WRITABLE = new Set(['MATERIALIZED', 'ALIAS'])
@@ -100,7 +102,7 @@ function planInsert(
     columns,
     explicit: requested !== undefined,
     omitted: columns.map((c) => omittedField(c, options)),
-    contexts: columns.map((c) => ({ name: c.name, role: 'column' })),
+    contexts: columns.map((c) => ({ name: c.name, role: 'column', subsecondDates: options.subsecondDates })),
   }
 }
 
@@ -234,6 +236,7 @@ export async function prepareInsert(
   requested: readonly string[] | undefined,
   options: QueryOptions & InsertPlanOptions,
 ): Promise<PreparedInsert> {
+  const tableSql = quoteTableName(table)
   const source = rowIterator(rows)
   const head: InsertRow[] = []
   let finished = false
@@ -243,7 +246,7 @@ export async function prepareInsert(
     const first = await source.next()
     if (first.done) finished = true
     else head.push(first.value)
-    let kept = tables.get(table, options)
+    let kept = tables.get(tableSql, options)
     for (let refreshed = false; ; ) {
       const described = await kept.description
       try {
@@ -261,7 +264,7 @@ export async function prepareInsert(
         break
       } catch (error) {
         if (!(error instanceof ParameterError) || !kept.cached || refreshed) throw error
-        kept = { description: tables.refresh(table, kept.description, options), cached: false }
+        kept = { description: tables.refresh(tableSql, kept.description, options), cached: false }
         refreshed = true
       }
     }
@@ -288,7 +291,7 @@ export async function prepareInsert(
         else chunk += encodeRow(next.value, index++, ready)
       }
     } catch (error) {
-      if (error instanceof ParameterError) tables.forget(table)
+      if (error instanceof ParameterError) tables.forget(tableSql)
       throw error
     } finally {
       if (!done) await source.return?.()
@@ -296,7 +299,7 @@ export async function prepareInsert(
   }
   const names = ready.columns.map((c) => c.name)
   return {
-    statement: `INSERT INTO ${quoteTableName(table)} (${names.map(quoteIdentifier).join(', ')}) FORMAT TabSeparated`,
+    statement: `INSERT INTO ${tableSql} (${names.map(quoteIdentifier).join(', ')}) FORMAT TabSeparated`,
     columns: names,
     body: body(),
   }

@@ -2,6 +2,7 @@ import { ParameterError } from '@tributary/core'
 import { parseType } from './formats/type-parser.ts'
 import type { ClickHouseType } from './formats/types.ts'
 import { findPlaceholders, substitutePlaceholders } from './params/placeholders.ts'
+import type { ValueContext } from './params/scalars.ts'
 import { formatParamText } from './params/text.ts'
 import { TypedValue } from './params/typed.ts'
 import type { ServerInfo } from './transport/transport.ts'
@@ -14,6 +15,14 @@ export type QueryParams = readonly unknown[] | Readonly<Record<string, unknown>>
  * `client`: always literals (for places the server refuses parameters, and for testing the formatter).
  */
 export type ParameterBinding = 'auto' | 'client'
+
+export interface PrepareOptions {
+  binding?: ParameterBinding | undefined
+  /** Where a parameter's value is written (a column), for error messages; by parameter name. */
+  targets?: Readonly<Record<string, ValueContext>> | undefined
+  /** How every value is written (`subsecondDates`). */
+  values?: ValueContext | undefined
+}
 
 export interface PreparedStatement {
   sql: string
@@ -30,8 +39,10 @@ export function prepareStatement(
   sql: string,
   params: QueryParams | undefined,
   server: ServerInfo,
-  binding: ParameterBinding = 'auto',
+  options: PrepareOptions = {},
 ): PreparedStatement {
+  const { binding = 'auto', targets } = options
+  const base = options.values ?? {}
   const values = params === undefined ? undefined : paramsByName(params)
   const placeholders = findPlaceholders(sql)
   if (placeholders.length === 0) {
@@ -58,7 +69,10 @@ export function prepareStatement(
   }
   if (binding === 'client' || !server.supportsQueryParameters) {
     const legacy = !server.supportsQueryParameters
-    return { sql: substitutePlaceholders(sql, values, { legacy }), params: undefined }
+    return {
+      sql: substitutePlaceholders(sql, values, { ...base, legacy }, undefined, targets),
+      params: undefined,
+    }
   }
   const texts: Record<string, string> = {}
   let asLiterals: Set<string> | undefined
@@ -71,9 +85,9 @@ export function prepareStatement(
       asLiterals.add(p.name)
       continue
     }
-    texts[p.name] = formatParamText(value, type)
+    texts[p.name] = formatParamText(value, type, { ...base, ...(targets?.[p.name] ?? { name: p.name }) })
   }
-  const bound = asLiterals ? substitutePlaceholders(sql, values, {}, asLiterals) : sql
+  const bound = asLiterals ? substitutePlaceholders(sql, values, base, asLiterals, targets) : sql
   return { sql: bound, params: texts }
 }
 
@@ -105,7 +119,7 @@ function hidesArrayDepth(value: unknown, type: ClickHouseType): boolean {
   }
 }
 
-function paramsByName(params: QueryParams): Record<string, unknown> {
+export function paramsByName(params: QueryParams): Record<string, unknown> {
   if (!Array.isArray(params)) return params as Record<string, unknown>
   const named: Record<string, unknown> = {}
   for (let i = 0; i < params.length; i++) named[`p${i + 1}`] = params[i]

@@ -202,7 +202,11 @@ export function fixedString(...args: [string, number] | [number]): ClickHouseCol
   return build<string>(name, { type: `FixedString(${length})`, decode: toText })
 }
 
-/** `DateTime` or `DateTime('zone')`, as a JS Date. */
+/**
+ * `DateTime` or `DateTime('zone')`, as a JS Date. The type holds whole seconds:
+ * a Date with milliseconds is refused with a `ParameterError` unless the client
+ * has `subsecondDates: 'truncate'` (use `dateTime64(3)` to keep them).
+ */
 export function dateTime(name?: string, timezone?: string): ClickHouseColumnBuilder<Date> {
   const type = timezone === undefined ? 'DateTime' : `DateTime(${quoteLiteral(timezone)})`
   return build<Date>(name ?? '', { type, decode: toDate })

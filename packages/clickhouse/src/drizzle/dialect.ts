@@ -8,8 +8,11 @@
  *   (servers before 19 accept nothing else);
  * - outer joins add `SETTINGS join_use_nulls = 1`; on servers before 19.1 a
  *   join reads the joined table through a subquery (legacy-joins.ts);
- * - UPDATE/DELETE are `ALTER TABLE` mutations with a mandatory WHERE, bare
- *   column names, and non-NULL SET values of Nullable columns typed as the inner type;
+ * - values written to a column (INSERT values, UPDATE SET) are typed from the
+ *   table's own column when the statement runs (params/deferred.ts), whatever
+ *   the schema declares, so the server never converts them;
+ * - UPDATE/DELETE are `ALTER TABLE` mutations with a mandatory WHERE and bare
+ *   column names;
  * - RETURNING, ON CONFLICT, row locks, transactions and relational `with`
  *   throw `NotSupportedError` while the statement is built.
  */
@@ -23,11 +26,12 @@ import {
   type LimitValue,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
-import { Column, entityKind, is, Param, Placeholder, SQL, sql } from 'drizzle-orm'
-import { PgCustomColumn, type PgSelectConfig } from 'drizzle-orm/pg-core'
+import { Column, entityKind, getTableName, is, Param, Placeholder, SQL, sql } from 'drizzle-orm'
+import { PgCustomColumn, type PgInsertConfig, type PgSelectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { formatType, parseType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
+import { deferredPlaceholder } from '../params/deferred.ts'
 import { placeholder } from '../params/infer.ts'
 import { quoteLiteral } from '../params/literal.ts'
 import { TypedValue, typed } from '../params/typed.ts'
@@ -57,6 +61,34 @@ export class ClickHouseParamEncoder implements DriverValueEncoder<unknown, unkno
       ? value
       : typed(value, this.type)
   }
+}
+
+/** A value written to a column by INSERT or UPDATE; the client types it from the table's own column. */
+class ColumnTarget implements DriverValueEncoder<unknown, unknown> {
+  readonly column: Column
+  readonly table: string
+  readonly name: string
+  readonly kind: 'column' | 'set'
+
+  constructor(column: Column, table: string, name: string, kind: 'column' | 'set') {
+    this.column = column
+    this.table = table
+    this.name = name
+    this.kind = kind
+  }
+
+  mapToDriverValue(value: unknown): unknown {
+    return this.column.mapToDriverValue(value)
+  }
+}
+
+const SCHEMA = Symbol.for('drizzle:Schema')
+
+/** The table as SQL text (`` `db`.`t` ``), the key the client describes it by. */
+function tableSql(table: PgTable): string {
+  const schema = (table as unknown as Record<symbol, string | undefined>)[SCHEMA]
+  const name = quoteIdentifier(getTableName(table))
+  return schema === undefined ? name : `${quoteIdentifier(schema)}.${name}`
 }
 
 const LIMIT_ENCODER = new ClickHouseParamEncoder('UInt64')
@@ -115,6 +147,9 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
     encoder: DriverValueEncoder<unknown, unknown> | undefined,
   ): string {
     const name = `p${index + 1}`
+    const target = is(value, Param) ? value.encoder : encoder
+    if (target instanceof ColumnTarget)
+      return deferredPlaceholder({ kind: target.kind, name, table: target.table, column: target.name })
     if (is(value, Placeholder)) return `{${name}:${DEFERRED}}`
     if (is(value, Param) && value.encoder === LIMIT_ENCODER) return `{${name}:${LIMIT_MARK}}`
     if (is(value, Param)) {
@@ -172,8 +207,44 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
       throw this.notSupported('UPDATE … FROM and joins in UPDATE', 'Use a subquery in the where clause.')
     if (parts.aliased) throw this.notSupported('UPDATE through a table alias')
     const where = parts.where ? this.#unqualified(parts.where, parts.table) : sql.raw('1')
-    const set = this.#unqualified(setValuesNotNullable(parts.set), parts.table)
+    const set = this.#unqualified(
+      this.#targeted(parts.set, tableSql(parts.table as PgTable), 'set'),
+      parts.table,
+    )
     return sql`alter table ${parts.tableSql} update ${set} where ${where}`
+  }
+
+  override buildInsertQuery(config: PgInsertConfig): SQL {
+    if (!Array.isArray(config.values)) return super.buildInsertQuery(config)
+    const table = tableSql(config.table)
+    const values = config.values.map((row) => {
+      const out: Record<string, Param | SQL> = {}
+      for (const [key, value] of Object.entries(row)) out[key] = this.#target(value, table, 'column')
+      return out
+    })
+    return super.buildInsertQuery({ ...config, values })
+  }
+
+  /** Every value bound to a column in `expression` becomes a value written to that column. */
+  #targeted(expression: SQL, table: string, kind: 'column' | 'set'): SQL {
+    return new SQL(
+      expression.queryChunks.map((chunk) =>
+        is(chunk, SQL)
+          ? this.#targeted(chunk, table, kind)
+          : is(chunk, Param)
+            ? this.#target(chunk, table, kind)
+            : chunk,
+      ),
+    )
+  }
+
+  #target<T>(value: T, table: string, kind: 'column' | 'set'): T | Param {
+    if (!is(value, Param) || !is(value.encoder, Column)) return value
+    const column = value.encoder as Column
+    return new Param(
+      value.value,
+      new ColumnTarget(column, table, dialectInternals(this).casing.getColumnCasing(column), kind),
+    )
   }
 
   /** Mutations on servers before 19 know the table's columns only by bare name. */
@@ -212,44 +283,9 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? `a string` : String(value)
 }
 
-/**
- * Servers before 19 reject `ALTER … UPDATE c = CAST(x AS Nullable(T))` (their
- * `if(cond, new, old)` cannot mix a Nullable constant with the stored column);
- * a non-NULL value for a Nullable column is therefore sent as plain `T`,
- * which every server converts.
- */
-function setValuesNotNullable(set: SQL): SQL {
-  return new SQL(
-    set.queryChunks.map((chunk) => {
-      if (is(chunk, SQL)) return setValuesNotNullable(chunk)
-      if (is(chunk, Param) && is(chunk.encoder, PgCustomColumn)) {
-        return new Param(
-          chunk.value,
-          new NotNullableEncoder(chunk.encoder as DriverValueEncoder<unknown, unknown>),
-        )
-      }
-      return chunk
-    }),
-  )
-}
-
-class NotNullableEncoder implements DriverValueEncoder<unknown, unknown> {
-  readonly column: DriverValueEncoder<unknown, unknown>
-  constructor(column: DriverValueEncoder<unknown, unknown>) {
-    this.column = column
-  }
-  mapToDriverValue(value: unknown): unknown {
-    const driverValue = this.column.mapToDriverValue(value)
-    if (!(driverValue instanceof TypedValue)) return driverValue
-    const type = parseType(driverValue.type)
-    return type.kind === 'Nullable' ? typed(driverValue.value, formatType(type.inner)) : driverValue
-  }
-}
-
 /** The ClickHouse type an encoder binds values as, when it has one. */
 function encoderType(encoder: unknown): string | undefined {
   if (encoder instanceof ClickHouseParamEncoder) return encoder.type
-  if (encoder instanceof NotNullableEncoder) return encoderType(encoder.column)
   // Custom columns (ours and users' customType on ClickHouse) declare a ClickHouse type.
   if (is(encoder, PgCustomColumn)) return encoder.getSQLType()
   return undefined

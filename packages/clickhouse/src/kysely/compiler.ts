@@ -1,19 +1,28 @@
 import { NotSupportedError } from '@tributary/core'
 import {
   type ColumnDefinitionNode,
+  type ColumnNode,
+  type ColumnUpdateNode,
   type CreateTableNode,
   type DataTypeNode,
   DefaultQueryCompiler,
   type DeleteQueryNode,
+  type InsertQueryNode,
   type LimitNode,
   type OffsetNode,
   type OperationNode,
   type PrimaryKeyConstraintNode,
+  type PrimitiveValueListNode,
   type SelectQueryNode,
+  type TableNode,
   type UpdateQueryNode,
+  type ValueListNode,
+  type ValueNode,
+  type ValuesNode,
 } from 'kysely'
 import { parseType } from '../formats/type-parser.ts'
-import { inferType } from '../params/infer.ts'
+import { deferredMark, deferredPlaceholder } from '../params/deferred.ts'
+import { inferType, placeholder } from '../params/infer.ts'
 import { formatLiteral } from '../params/literal.ts'
 import { quoteIdentifier } from '../statement.ts'
 
@@ -40,12 +49,19 @@ const DATA_TYPES: Record<string, string> = {
   'double precision': 'Float64',
   boolean: 'Bool',
   date: 'Date',
-  datetime: "DateTime64(3, 'UTC')",
-  timestamp: "DateTime64(3, 'UTC')",
-  timestamptz: "DateTime64(3, 'UTC')",
+  datetime: deferredMark({ kind: 'instant', precision: 3 }),
+  timestamp: deferredMark({ kind: 'instant', precision: 3 }),
+  timestamptz: deferredMark({ kind: 'instant', precision: 3 }),
   uuid: 'UUID',
   json: 'JSON',
   jsonb: 'JSON',
+}
+
+/** The VALUES of the INSERT being compiled: its rows are written to these columns. */
+interface InsertTarget {
+  values: ValuesNode
+  table: string
+  columns: readonly string[]
 }
 
 /**
@@ -53,8 +69,17 @@ const DATA_TYPES: Record<string, string> = {
  * placeholders, ClickHouse's mutation forms for UPDATE and DELETE, and table
  * definitions with an engine. What ClickHouse cannot express fails here with
  * `NotSupportedError` instead of reaching the server.
+ *
+ * A value written to a column (INSERT … VALUES, UPDATE … SET) gets the type of
+ * that column, and a JS Date the instant type of the server; neither is known
+ * here, so such placeholders carry a mark the client resolves when the
+ * statement runs (params/deferred.ts).
  */
 export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
+  #insert: InsertTarget | undefined
+  /** The table of the UPDATE being compiled. */
+  #updated: string | undefined
+
   protected override getLeftIdentifierWrapper(): string {
     return '`'
   }
@@ -69,7 +94,72 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
 
   protected override appendValue(value: unknown): void {
     this.addParameter(value)
-    this.append(`{p${this.numParameters}:${inferType(value)}}`)
+    this.append(placeholder(`p${this.numParameters}`, value))
+  }
+
+  /** A value written to `column` of `table`: typed from the column when the statement runs. */
+  #appendColumnValue(value: unknown, table: string, column: string, kind: 'column' | 'set'): void {
+    this.addParameter(value)
+    this.append(deferredPlaceholder({ kind, name: `p${this.numParameters}`, table, column }))
+  }
+
+  protected override visitValues(node: ValuesNode): void {
+    const parent = this.parentNode
+    const insert = parent?.kind === 'InsertQueryNode' ? (parent as InsertQueryNode) : undefined
+    const outer = this.#insert
+    this.#insert =
+      insert?.into && insert.columns
+        ? { values: node, table: tableSql(insert.into), columns: insert.columns.map((c) => c.column.name) }
+        : undefined
+    try {
+      super.visitValues(node)
+    } finally {
+      this.#insert = outer
+    }
+  }
+
+  protected override visitValueList(node: ValueListNode): void {
+    const target = this.#insert
+    if (target === undefined || this.parentNode !== target.values) {
+      super.visitValueList(node)
+      return
+    }
+    this.append('(')
+    node.values.forEach((item, i) => {
+      if (i > 0) this.append(', ')
+      const column = target.columns[i]
+      if (item.kind === 'ValueNode' && !(item as ValueNode).immediate && column !== undefined)
+        this.#appendColumnValue((item as ValueNode).value, target.table, column, 'column')
+      else this.visitNode(item)
+    })
+    this.append(')')
+  }
+
+  protected override visitPrimitiveValueList(node: PrimitiveValueListNode): void {
+    const target = this.#insert
+    if (target === undefined || this.parentNode !== target.values) {
+      super.visitPrimitiveValueList(node)
+      return
+    }
+    this.append('(')
+    node.values.forEach((value, i) => {
+      if (i > 0) this.append(', ')
+      const column = target.columns[i]
+      if (column !== undefined) this.#appendColumnValue(value, target.table, column, 'column')
+      else this.appendValue(value)
+    })
+    this.append(')')
+  }
+
+  protected override visitColumnUpdate(node: ColumnUpdateNode): void {
+    const value = node.value as ValueNode
+    if (this.#updated === undefined || value.kind !== 'ValueNode' || value.immediate) {
+      super.visitColumnUpdate(node)
+      return
+    }
+    this.visitNode(node.column)
+    this.append(' = ')
+    this.#appendColumnValue(value.value, this.#updated, (node.column as ColumnNode).column.name, 'set')
   }
 
   /** Immediate values (`sql.lit`, DDL defaults) go through the one literal formatter. */
@@ -104,7 +194,12 @@ export class ClickHouseQueryCompiler extends DefaultQueryCompiler {
     this.append('alter table ')
     this.#visitMutationTable(node.table)
     this.append(' update ')
-    if (node.updates) this.compileList(node.updates)
+    this.#updated = tableSql(node.table as TableNode)
+    try {
+      if (node.updates) this.compileList(node.updates)
+    } finally {
+      this.#updated = undefined
+    }
     this.#appendMutationWhere(node.where)
   }
 
@@ -276,9 +371,17 @@ function clickHouseDataType(dataType: string): string {
   if (base === 'decimal' || base === 'numeric') return `Decimal${args ?? '(18, 0)'}`
   if (base === 'varchar' || base === 'char') return 'String'
   if ((base === 'timestamp' || base === 'timestamptz' || base === 'datetime') && args) {
-    return `DateTime64${args.replace(')', ", 'UTC')")}`
+    const precision = Number(/^\(\s*(\d)\s*\)$/.exec(args)?.[1] ?? Number.NaN)
+    if (Number.isInteger(precision)) return deferredMark({ kind: 'instant', precision })
   }
   return DATA_TYPES[base] ?? dataType
+}
+
+/** The table as SQL text (`` `db`.`t` ``), the key the client describes it by. */
+function tableSql(node: TableNode): string {
+  const { schema, identifier } = node.table
+  const name = quoteIdentifier(identifier.name)
+  return schema === undefined ? name : `${quoteIdentifier(schema.name)}.${name}`
 }
 
 function unsupported(what: string): never {

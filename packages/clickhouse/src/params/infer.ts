@@ -1,6 +1,7 @@
 import { integerRange, ParameterError, previewValue } from '@tributary/core'
 import { formatType, parseType } from '../formats/type-parser.ts'
 import type { ClickHouseType } from '../formats/types.ts'
+import { deferredPlaceholder } from './deferred.ts'
 import { isPlainObject } from './scalars.ts'
 import { TypedValue } from './typed.ts'
 
@@ -10,15 +11,38 @@ import { TypedValue } from './typed.ts'
  * 64/128/256-bit type that holds it); anything ambiguous is refused so the
  * caller can state the type.
  */
-export function inferType(value: unknown): string {
-  return formatType(inferTypeTree(value))
+export function inferType(value: unknown, server: InferenceServer = MODERN): string {
+  return formatType(inferTypeTree(value, server))
 }
 
-/** `{name:Type}` for a value, ready to put into SQL. */
+/** What inference needs to know of the server. */
+export interface InferenceServer {
+  /** The server has DateTime64 (20.1 and later, chDB); older servers get a JS Date as DateTime('UTC'). */
+  dateTime64: boolean
+}
+
+const MODERN: InferenceServer = { dateTime64: true }
+
+/**
+ * `{name:Type}` for a value, ready to put into SQL. The type of a value that
+ * holds a JS Date depends on the server, so it is left for the client to
+ * decide when the statement runs.
+ */
 export function placeholder(name: string, value: unknown): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     throw new ParameterError(`Invalid parameter name ${previewValue(name)}`, { system: 'clickhouse' })
-  return `{${name}:${inferType(value)}}`
+  const type = inferType(value)
+  return containsDate(value) ? deferredPlaceholder({ kind: 'value', name }) : `{${name}:${type}}`
+}
+
+/** Whether inference meets a JS Date in the value (whose type then depends on the server). */
+function containsDate(value: unknown): boolean {
+  if (value instanceof Date) return true
+  if (value instanceof TypedValue || value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) return value.some(containsDate)
+  if (value instanceof Map) return [...value.values()].some(containsDate)
+  if (isPlainObject(value)) return Object.values(value).some(containsDate)
+  return false
 }
 
 const INT64: ClickHouseType = { kind: 'Int', signed: true, bits: 64 }
@@ -36,7 +60,7 @@ function fail(value: unknown, reason: string): never {
   )
 }
 
-export function inferTypeTree(value: unknown): ClickHouseType {
+export function inferTypeTree(value: unknown, server: InferenceServer = MODERN): ClickHouseType {
   if (value instanceof TypedValue) return parseType(value.type)
   if (value === null || value === undefined) return NULL_TYPE
   switch (typeof value) {
@@ -51,12 +75,14 @@ export function inferTypeTree(value: unknown): ClickHouseType {
   }
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) fail(value, 'invalid Date')
-    return { kind: 'DateTime64', precision: 3, timezone: 'UTC' }
+    return server.dateTime64
+      ? { kind: 'DateTime64', precision: 3, timezone: 'UTC' }
+      : { kind: 'DateTime', timezone: 'UTC' }
   }
   if (value instanceof Uint8Array) return STRING
   if (Array.isArray(value)) {
     let element: ClickHouseType = NOTHING
-    for (const item of value) element = unify(element, inferTypeTree(item), value)
+    for (const item of value) element = unify(element, inferTypeTree(item, server), value)
     return { kind: 'Array', element }
   }
   if (isPlainObject(value) || value instanceof Map) {
@@ -64,7 +90,7 @@ export function inferTypeTree(value: unknown): ClickHouseType {
     if (value instanceof Map)
       for (const key of value.keys()) if (typeof key !== 'string') fail(value, 'Map keys other than strings')
     let inner: ClickHouseType = NOTHING
-    for (const item of values) inner = unify(inner, inferTypeTree(item), value)
+    for (const item of values) inner = unify(inner, inferTypeTree(item, server), value)
     return { kind: 'Map', key: STRING, value: inner }
   }
   return fail(value, 'unsupported value')

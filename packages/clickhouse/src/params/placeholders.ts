@@ -1,6 +1,7 @@
 import { ParameterError } from '@tributary/core'
 import { parseType } from '../formats/type-parser.ts'
 import { formatLiteral, type LiteralOptions } from './literal.ts'
+import type { ValueContext } from './scalars.ts'
 import { TypedValue } from './typed.ts'
 
 export interface Placeholder {
@@ -111,6 +112,8 @@ export function substitutePlaceholders(
   values: Readonly<Record<string, unknown>>,
   options: LiteralOptions = {},
   only?: ReadonlySet<string>,
+  /** Where a parameter's value is written (a column), for error messages; by parameter name. */
+  targets?: Readonly<Record<string, ValueContext>>,
 ): string {
   let out = ''
   let last = 0
@@ -120,7 +123,8 @@ export function substitutePlaceholders(
       throw new ParameterError(`No value for parameter '${p.name}'`, { system: 'clickhouse' })
     const raw = values[p.name]
     const value = raw instanceof TypedValue ? raw.value : raw
-    out += sql.slice(last, p.start) + formatLiteral(value, parseType(p.type), { ...options, name: p.name })
+    const where = targets?.[p.name] ?? { name: p.name }
+    out += sql.slice(last, p.start) + formatLiteral(value, parseType(p.type), { ...options, ...where })
     last = p.end
   }
   return out + sql.slice(last)

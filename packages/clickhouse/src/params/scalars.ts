@@ -47,9 +47,16 @@ export function valueError(
   return coreValueError(value, typeText, reason, ctx, 'clickhouse')
 }
 
+/** What to do about a JS Date with milliseconds the type cannot hold. */
+const SUBSECOND_HINT =
+  "; keep them with DateTime64(3), or drop them with the client option subsecondDates: 'truncate'"
+
 /** The checked value, or the rejection thrown as a ParameterError for this type and place. */
 function accept<T>(result: T | ValueRejection, type: ClickHouseType, value: unknown, ctx: ValueContext): T {
-  if (result instanceof ValueRejection) throw valueError(type, value, result.reason, ctx)
+  if (result instanceof ValueRejection) {
+    const reason = result.kind === 'subsecond-date' ? result.reason + SUBSECOND_HINT : result.reason
+    throw valueError(type, value, reason, ctx)
+  }
   return result
 }
 

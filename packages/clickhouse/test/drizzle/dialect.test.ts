@@ -14,7 +14,11 @@ import {
   uint32,
   uint64,
 } from '../../src/drizzle/index.ts'
+import { parseType } from '../../src/formats/type-parser.ts'
+import { type DeferredType, deferredPlaceholder, findDeferredTypes } from '../../src/params/deferred.ts'
+import { resolveDeferredType } from '../../src/params/resolve-deferred.ts'
 import { TypedValue } from '../../src/params/typed.ts'
+import type { TableDescription } from '../../src/table-columns.ts'
 
 const users = chTable('users', {
   id: uint64('id'),
@@ -26,6 +30,31 @@ const posts = chTable('posts', {
   userId: uint64('user_id'),
   at: dateTime64('at', 3, 'UTC'),
 })
+/** `{pN:…}` for a value SET on a column of `users`: typed from the table when the statement runs. */
+const setOn = (n: number, column: string) =>
+  deferredPlaceholder({ kind: 'set', name: `p${n}`, table: '`users`', column })
+
+/** What the client makes of the marks of `sql` for a `users` table as the server describes it. */
+function resolved(sqlText: string, values: Record<string, unknown>): string[] {
+  const columns = [
+    { name: 'id', type: parseType('UInt64'), defaultKind: '' },
+    { name: 'name', type: parseType('String'), defaultKind: '' },
+    { name: 'age', type: parseType('Nullable(UInt32)'), defaultKind: '' },
+  ]
+  const tables = new Map<string, TableDescription>([
+    ['`users`', { table: '`users`', columns, byName: new Map(columns.map((c) => [c.name, c])) }],
+  ])
+  const server = {
+    version: '18.16.1',
+    supportsQueryParameters: false,
+    supportsRowBinaryWithNamesAndTypes: false,
+    timezone: 'UTC',
+  }
+  return findDeferredTypes(sqlText).map(({ type }: { type: DeferredType }) =>
+    resolveDeferredType(type, values, tables, server, {}),
+  )
+}
+
 const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }))
 const postsRelations = relations(posts, ({ one }) => ({
   user: one(users, { fields: [posts.userId], references: [users.id] }),
@@ -74,8 +103,9 @@ describe('ClickHouse SQL from Drizzle', () => {
       .toSQL()
     assert.equal(
       bound.sql,
-      'alter table `users` update `age` = {p1:Nullable(UInt32)} where `id` in ({p2:UInt64}, {p3:UInt64})',
+      `alter table \`users\` update \`age\` = ${setOn(1, 'age')} where \`id\` in ({p2:UInt64}, {p3:UInt64})`,
     )
+    assert.deepEqual(resolved(bound.sql, { p1: null }), ['Nullable(UInt32)'])
   })
 
   test('an outer join adds join_use_nulls so unmatched rows are NULL, inner joins do not', () => {
@@ -117,19 +147,35 @@ describe('ClickHouse SQL from Drizzle', () => {
     }
   })
 
-  test('a non-NULL value set on a Nullable column is sent as the inner type (old servers reject the Nullable constant)', () => {
+  test('values written by INSERT and UPDATE are typed from the table when they run; a non-NULL SET value for a Nullable column as the inner type (old servers reject the Nullable constant)', () => {
     const q = db.update(users).set({ age: 4 }).where(eq(users.id, 1n)).toSQL()
-    assert.equal(q.sql, 'alter table `users` update `age` = {p1:UInt32} where `id` = {p2:UInt64}')
+    assert.equal(
+      q.sql,
+      `alter table \`users\` update \`age\` = ${setOn(1, 'age')} where \`id\` = {p2:UInt64}`,
+    )
+    assert.deepEqual(resolved(q.sql, { p1: 4 }), ['UInt32'])
+    const insert = db.insert(users).values({ id: 1n, name: 'a', age: 5 }).toSQL()
+    const written = (n: number, column: string) =>
+      deferredPlaceholder({ kind: 'column', name: `p${n}`, table: '`users`', column })
+    assert.equal(
+      insert.sql,
+      `insert into \`users\` (\`id\`, \`name\`, \`age\`) values (${written(1, 'id')}, ${written(2, 'name')}, ${written(3, 'age')})`,
+    )
+    assert.deepEqual(resolved(insert.sql, { p1: 1n, p2: 'a', p3: 5 }), [
+      'UInt64',
+      'String',
+      'Nullable(UInt32)',
+    ])
   })
 
   test('UPDATE and DELETE are mutations with a mandatory WHERE (WHERE 1 for every row)', () => {
     assert.equal(
       db.update(users).set({ name: 'z' }).where(eq(users.id, 1n)).toSQL().sql,
-      'alter table `users` update `name` = {p1:String} where `id` = {p2:UInt64}',
+      `alter table \`users\` update \`name\` = ${setOn(1, 'name')} where \`id\` = {p2:UInt64}`,
     )
     assert.equal(
       db.update(users).set({ name: 'z' }).toSQL().sql,
-      'alter table `users` update `name` = {p1:String} where 1',
+      `alter table \`users\` update \`name\` = ${setOn(1, 'name')} where 1`,
     )
     assert.equal(
       db.delete(users).where(isNull(users.age)).toSQL().sql,
