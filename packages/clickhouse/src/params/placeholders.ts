@@ -1,5 +1,6 @@
-import { ParameterError } from '@tributary/core'
+import { ParameterError, scanCode, skipQuoted } from '@tributary/core'
 import { parseType } from '../formats/type-parser.ts'
+import { CLICKHOUSE_SQL } from '../statement-kind.ts'
 import { formatLiteral, type LiteralOptions } from './literal.ts'
 import type { ValueContext } from './scalars.ts'
 import { TypedValue } from './typed.ts'
@@ -15,64 +16,20 @@ export interface Placeholder {
 }
 
 /**
- * The `{name:Type}` placeholders of a statement, skipping string literals
- * ('…' with backslash and doubled-quote escapes), quoted identifiers ("…", `…`)
- * and comments (-- …, # …, nested /* … *\/), where the same text is data.
+ * The `{name:Type}` placeholders of a statement, found only in code: string
+ * literals, quoted identifiers and comments are data, as core's SQL scanner
+ * reads them with ClickHouse's lexical rules (`CLICKHOUSE_SQL`).
  */
 export function findPlaceholders(sql: string): Placeholder[] {
   const found: Placeholder[] = []
-  const n = sql.length
-  let i = 0
-  while (i < n) {
-    const c = sql[i]
-    if (c === "'" || c === '"' || c === '`') i = skipQuoted(sql, i, c)
-    else if (c === '-' && sql[i + 1] === '-') i = skipLine(sql, i)
-    else if (c === '#') i = skipLine(sql, i)
-    else if (c === '/' && sql[i + 1] === '*') i = skipBlockComment(sql, i)
-    else if (c === '{') {
-      const p = readPlaceholder(sql, i)
-      if (p === undefined) i++
-      else {
-        found.push(p)
-        i = p.end
-      }
-    } else i++
-  }
+  scanCode(sql, CLICKHOUSE_SQL, (i) => {
+    if (sql[i] !== '{') return undefined
+    const p = readPlaceholder(sql, i)
+    if (p === undefined) return undefined
+    found.push(p)
+    return p.end
+  })
   return found
-}
-
-function skipQuoted(sql: string, start: number, quote: string): number {
-  let i = start + 1
-  while (i < sql.length) {
-    const c = sql[i]
-    if (c === '\\') i += 2
-    else if (c === quote) {
-      if (sql[i + 1] === quote) i += 2
-      else return i + 1
-    } else i++
-  }
-  return sql.length
-}
-
-function skipLine(sql: string, start: number): number {
-  const end = sql.indexOf('\n', start)
-  return end === -1 ? sql.length : end + 1
-}
-
-function skipBlockComment(sql: string, start: number): number {
-  let depth = 0
-  let i = start
-  while (i < sql.length) {
-    if (sql[i] === '/' && sql[i + 1] === '*') {
-      depth++
-      i += 2
-    } else if (sql[i] === '*' && sql[i + 1] === '/') {
-      depth--
-      i += 2
-      if (depth === 0) return i
-    } else i++
-  }
-  return sql.length
 }
 
 const HEAD = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*/y
@@ -86,8 +43,9 @@ function readPlaceholder(sql: string, start: number): Placeholder | undefined {
   let i = typeStart
   while (i < sql.length) {
     const c = sql[i]
-    if (c === "'" || c === '"' || c === '`') {
-      i = skipQuoted(sql, i, c)
+    // A quoted name or string in the type (an Enum's labels, a time zone) may hold `}` or `)`.
+    if (CLICKHOUSE_SQL.strings.includes(c!) || CLICKHOUSE_SQL.identifiers.includes(c!)) {
+      i = skipQuoted(sql, i, CLICKHOUSE_SQL)
       continue
     }
     if (c === '(') depth++
