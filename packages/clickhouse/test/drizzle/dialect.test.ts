@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { NotSupportedError, ParameterError } from '@tributary/core'
 import { type BridgePreparedQuery, createDrizzleDatabase } from '@tributary/core/drizzle'
-import { eq, inArray, isNull, relations, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, relations, sql } from 'drizzle-orm'
 import { createClient } from '../../src/client.ts'
 import {
   ClickHouseDrizzleDialect,
@@ -219,6 +219,24 @@ describe('ClickHouse SQL from Drizzle', () => {
     assert.equal(statement.sql, 'select `id` from `users` where `users`.`name` = {p1:String} limit 3')
     assert.deepEqual(types(statement.params).slice(0, 1), ['ann'])
     assert.throws(() => prepared.statement({ name: 'ann', n: '3; drop' }), ParameterError)
+  })
+
+  test('type marks are replaced only in code: a string literal that holds one is data', () => {
+    // The private-use characters the dialect marks LIMIT and deferred types with, inside a value.
+    const text = '{p1:\uE004} {p2:\uE000}'
+    const prepared = db
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(sql`${users.name} = ${text}`.inlineParams(), sql`${users.name} = ${sql.placeholder('name')}`),
+      )
+      .limit(sql.placeholder('n'))
+      .prepare('marks') as unknown as BridgePreparedQuery
+    const statement = prepared.statement({ name: 'ann', n: 3 })
+    assert.equal(
+      statement.sql,
+      `select \`id\` from \`users\` where (\`users\`.\`name\` = '${text}' and \`users\`.\`name\` = {p1:String}) limit 3`,
+    )
   })
 
   test('inline string parameters are quoted with backslash escapes', () => {
