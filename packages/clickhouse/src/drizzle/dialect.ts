@@ -34,6 +34,7 @@ import type { ClickHouseType } from '../formats/types.ts'
 import { deferredPlaceholder } from '../params/deferred.ts'
 import { placeholder } from '../params/infer.ts'
 import { quoteLiteral } from '../params/literal.ts'
+import { replacePlaceholders } from '../params/placeholders.ts'
 import { TypedValue, typed } from '../params/typed.ts'
 import { quoteIdentifier } from '../statement.ts'
 import { chooseJoinForm, needsLegacyJoins, rewriteJoins } from './legacy-joins.ts'
@@ -97,10 +98,8 @@ const UNLIMITED = Number.MAX_SAFE_INTEGER
 
 /** Marks a parameter whose type is only known once placeholder values are filled in. */
 const DEFERRED = '\uE000'
-const DEFERRED_PLACEHOLDER = /\{p(\d+):\uE000\}/g
 /** Marks a LIMIT/OFFSET placeholder, written as a number once its value is known. */
 const LIMIT_MARK = '\uE004'
-const LIMIT_PLACEHOLDER = /\{p(\d+):\uE004\}/g
 
 export class ClickHouseDrizzleDialect extends BridgeDialect {
   static override readonly [entityKind]: string = 'ClickHouseDrizzleDialect'
@@ -166,13 +165,13 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
 
   override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
     sqlText = chooseJoinForm(sqlText, this.#legacyJoins === true)
-    if (sqlText.includes(LIMIT_MARK)) {
-      sqlText = sqlText.replace(LIMIT_PLACEHOLDER, (_, n: string) => limitLiteral(params[Number(n) - 1]))
-    }
-    if (!sqlText.includes(DEFERRED)) return { sql: sqlText, params }
-    const text = sqlText.replace(DEFERRED_PLACEHOLDER, (_, n: string) =>
-      placeholder(`p${n}`, params[Number(n) - 1]),
-    )
+    if (!sqlText.includes(LIMIT_MARK) && !sqlText.includes(DEFERRED)) return { sql: sqlText, params }
+    // Only placeholders in code: a string value inlined into the text may hold the same characters.
+    const text = replacePlaceholders(sqlText, (p) => {
+      if (p.type !== LIMIT_MARK && p.type !== DEFERRED) return undefined
+      const value = params[Number(p.name.slice(1)) - 1]
+      return p.type === LIMIT_MARK ? limitLiteral(value) : placeholder(p.name, value)
+    })
     return { sql: text, params }
   }
 

@@ -61,6 +61,25 @@ function readPlaceholder(sql: string, start: number): Placeholder | undefined {
 }
 
 /**
+ * `sql` with each placeholder for which `replace` returns text replaced by it;
+ * the others, and every look-alike in strings, quoted names and comments, stay.
+ */
+export function replacePlaceholders(
+  sql: string,
+  replace: (placeholder: Placeholder) => string | undefined,
+): string {
+  let out = ''
+  let last = 0
+  for (const p of findPlaceholders(sql)) {
+    const text = replace(p)
+    if (text === undefined) continue
+    out += sql.slice(last, p.start) + text
+    last = p.end
+  }
+  return out + sql.slice(last)
+}
+
+/**
  * Replaces every placeholder with a SQL literal of its declared type, for
  * servers without query parameters. Each name must have a value; a
  * `TypedValue` stands for its value (the placeholder's type decides).
@@ -73,17 +92,13 @@ export function substitutePlaceholders(
   /** Where a parameter's value is written (a column), for error messages; by parameter name. */
   targets?: Readonly<Record<string, ValueContext>>,
 ): string {
-  let out = ''
-  let last = 0
-  for (const p of findPlaceholders(sql)) {
-    if (only && !only.has(p.name)) continue
+  return replacePlaceholders(sql, (p) => {
+    if (only && !only.has(p.name)) return undefined
     if (!Object.hasOwn(values, p.name))
       throw new ParameterError(`No value for parameter '${p.name}'`, { system: 'clickhouse' })
     const raw = values[p.name]
     const value = raw instanceof TypedValue ? raw.value : raw
     const where = targets?.[p.name] ?? { name: p.name }
-    out += sql.slice(last, p.start) + formatLiteral(value, parseType(p.type), { ...options, ...where })
-    last = p.end
-  }
-  return out + sql.slice(last)
+    return formatLiteral(value, parseType(p.type), { ...options, ...where })
+  })
 }
