@@ -93,45 +93,21 @@ const CAPABILITIES: Capabilities = {
 
 /** Defects the suite found, each named once; the tests that wait for them are listed per backend below. */
 export const DEFECTS = {
-  negativeZero: 'a -0 given to Kysely is inferred as Int64 (Number.isSafeInteger(-0)) and arrives as 0',
-  zonelessDateTime:
-    "a zone-less ISO string written through Kysely into DateTime('Asia/Kolkata') is read in the column's zone, not as UTC as docs/clickhouse-types.md says",
-  ipv4Number:
-    'a number written through Kysely into IPv4 (documented as accepted) is sent as Int64, which the server refuses',
   insertDefault:
     "a multi-row Kysely insert with a value left out compiles DEFAULT, which ClickHouse's VALUES does not accept",
   legacyDate: 'on 18.16 a JS Date parameter is sent as DateTime64 (toDateTime64), which 18.16 does not have',
-  legacyConversion:
-    "on 18.16 documented write forms sent through Kysely (digit strings for integers, numbers for Decimal and Enum, '-0' for Float64) arrive as String, Float64 or Int64 literals that 18.16's VALUES does not convert to the column type",
-  legacyFloat32:
-    "on 18.16 a JS number written through Kysely into Float32 is a Float64 expression 18.16 refuses to narrow ('out of range of type Float32')",
   legacyOffset: "on 18.16 Kysely's OFFSET without LIMIT (LIMIT n, 18446744073709551615) returns no rows",
   embeddedSessionsUndeclared:
     'the embedded client declares capabilities.sessions false, yet its connections keep temporary tables of their own (the sessions test passes on it)',
-  testEndpointUrl:
-    'the chdb-http test endpoint answers HTTP 431 past Node’s 16 KiB header limit, where ClickHouse accepts URLs up to http_max_uri_size (1 MiB)',
 }
 
 const TYPE_TODO_MODERN: Record<string, string> = {
-  'types › f64_zero: Float64': DEFECTS.negativeZero,
-  "types › dt_kolkata: DateTime('Asia/Kolkata')": DEFECTS.zonelessDateTime,
-  'types › ip4: IPv4': DEFECTS.ipv4Number,
   'types › n_i64: Nullable(Int64)': DEFECTS.insertDefault,
 }
 
 const TODO: Record<BackendName, Record<string, string>> = {
   'clickhouse-18.16': {
     'kysely › limit and offset, alone and together': DEFECTS.legacyOffset,
-    'types › i8: Int8': DEFECTS.legacyConversion,
-    'types › i64: Int64': DEFECTS.legacyConversion,
-    'types › u64: UInt64': DEFECTS.legacyConversion,
-    'types › f32: Float32': DEFECTS.legacyFloat32,
-    'types › f64_zero: Float64': `${DEFECTS.negativeZero}; ${DEFECTS.legacyConversion}`,
-    'types › d18: Decimal(18, 4)': DEFECTS.legacyConversion,
-    'types › date: Date': DEFECTS.legacyDate,
-    "types › dt_utc: DateTime('UTC')": DEFECTS.legacyDate,
-    "types › dt_kolkata: DateTime('Asia/Kolkata')": `${DEFECTS.legacyDate}; ${DEFECTS.zonelessDateTime}`,
-    "types › e8: Enum8('a' = 1, 'b c' = -128, 'q\\'s' = 127, '' = 0)": DEFECTS.legacyConversion,
     'types › n_i64: Nullable(Int64)': DEFECTS.insertDefault,
     'parameters › Kysely: instants bound as parameters come back exactly': DEFECTS.legacyDate,
     'parameters › Drizzle: instants in sql`` come back exactly': DEFECTS.legacyDate,
@@ -140,11 +116,7 @@ const TODO: Record<BackendName, Record<string, string>> = {
     ...TYPE_TODO_MODERN,
     "kysely › the database package declares the fixture's capabilities": DEFECTS.embeddedSessionsUndeclared,
   },
-  'chdb-http': {
-    ...TYPE_TODO_MODERN,
-    'parameters › a 1000-row insert (2000 bound parameters) runs through Kysely and through Drizzle':
-      DEFECTS.testEndpointUrl,
-  },
+  'chdb-http': TYPE_TODO_MODERN,
 }
 
 /**
