@@ -28,6 +28,7 @@ import { type QueryStatistics, runQueryExecution, statisticsOf } from './query-e
 import { QuerySlots } from './query-slots.ts'
 import { readThroughApi } from './results/api-pages.ts'
 import { readThroughCsv } from './results/csv.ts'
+import { EventLoopTurns } from './results/event-loop.ts'
 import type { ResultMode, ResultReader } from './results/reader.ts'
 import { readThroughUnload, unloadStatement } from './results/unload.ts'
 import { classifyStatement } from './statement-kind.ts'
@@ -387,25 +388,33 @@ async function* untilAborted<T>(
   }
 }
 
+/** Rows handed on at a time, so that a large batch (a Parquet row group) is shaped between event-loop turns. */
+const SHAPE_SLICE = 1000
+
 async function* shapeRows<R>(
   reader: ResultReader,
   columns: ColumnInfo[],
   rowMode: RowMode,
 ): AsyncGenerator<R[], void, undefined> {
   const names = columns.map((c) => c.name)
+  const turns = new EventLoopTurns()
   for await (const batch of reader.batches()) {
-    if (rowMode === 'array') {
-      yield batch as R[]
-      continue
+    for (let start = 0; start < batch.length; start += SHAPE_SLICE) {
+      const end = Math.min(batch.length, start + SHAPE_SLICE)
+      if (rowMode === 'array') {
+        yield (start === 0 && end === batch.length ? batch : batch.slice(start, end)) as R[]
+      } else {
+        const rows: R[] = new Array(end - start)
+        for (let r = start; r < end; r++) {
+          const values = batch[r]!
+          const row: Record<string, unknown> = {}
+          for (let c = 0; c < names.length; c++) row[names[c]!] = values[c]
+          rows[r - start] = row as R
+        }
+        yield rows
+      }
+      await turns.maybeYield()
     }
-    const rows: R[] = new Array(batch.length)
-    for (let r = 0; r < batch.length; r++) {
-      const values = batch[r]!
-      const row: Record<string, unknown> = {}
-      for (let c = 0; c < names.length; c++) row[names[c]!] = values[c]
-      rows[r] = row as R
-    }
-    yield rows
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type SchemaTree,
 } from 'hyparquet'
 import type { AwsTransport } from '../transport/aws.ts'
+import { EventLoopTurns } from './event-loop.ts'
 import { parseJsonExact } from './json.ts'
 import type { ResultColumn } from './text-values.ts'
 
@@ -98,17 +99,17 @@ export async function openParquetFile(file: AsyncBuffer): Promise<ParquetFile> {
           rows = data
         },
       })
+      // hyparquet decodes and assembles the row group in one stretch; the conversion here takes turns.
       const converts = columns.map((c) => c.convert)
-      if (converts.some((c) => c !== undefined)) {
-        for (const row of rows) {
-          for (let c = 0; c < converts.length; c++) {
-            const convert = converts[c]
-            const value = row[c]
-            row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
-          }
+      const turns = new EventLoopTurns()
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!
+        for (let c = 0; c < converts.length; c++) {
+          const convert = converts[c]
+          const value = row[c]
+          row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
         }
-      } else {
-        for (const row of rows) for (let c = 0; c < row.length; c++) if (row[c] === undefined) row[c] = null
+        if ((r & 1023) === 1023 && turns.due) await turns.yield()
       }
       return rows
     },
