@@ -375,7 +375,11 @@ describe('faults', () => {
   test('a throttling storm is retried with backoff, and past the attempts it is a ThrottledError', async () => {
     athena.local.faults.set({ throttle: { rate: 3, operations: ['GetQueryExecution'] } })
     try {
-      const patient = athena.client({ retry: { attempts: 20, initialDelayMs: 50, maxDelayMs: 400 } })
+      // athena-local counts refused calls against the rate too: only attempts spaced out by the backoff get in.
+      const patient = athena.client({
+        retry: { attempts: 40, initialDelayMs: 500, maxDelayMs: 2000 },
+        poll: { initialDelayMs: 200, maxDelayMs: 400 },
+      })
       const { rows } = await patient.query('select 1 as x')
       assert.deepEqual(rows, [{ x: 1 }])
       athena.local.faults.set({ throttle: { rate: 1, operations: ['GetQueryExecution'] } })

@@ -14,7 +14,7 @@ import {
 import { S3Client } from '@aws-sdk/client-s3'
 import type { Logger } from '@tributary/athena'
 import { ThrottledError } from '@tributary/athena'
-import { type LocalAthena, startLocalAthena } from './support/athena-local.ts'
+import { eventually, type LocalAthena, startLocalAthena } from './support/athena-local.ts'
 
 const requests: Array<{ service: string; operation: string; status: number }> = []
 const logger: Logger = {
@@ -144,6 +144,26 @@ describe('StartQueryExecution', () => {
       mine.map((e) => e.QueryExecutionId),
       [result.queryId],
     )
+  })
+})
+
+describe('GetQueryResults', () => {
+  test('api mode asks for the next page while the current one is with the consumer', async () => {
+    const { client: sdk, inputs } = recording(new AthenaClient({ ...sdkConfig(), maxAttempts: 1 }))
+    const client = athena.client({ client: sdk, resultMode: 'api' })
+    const pages = () => inputs.filter((i) => i.command === 'GetQueryResultsCommand')
+    const stream = client.streamBatches('select x from unnest(sequence(1, 2500)) as t(x)', [], {
+      batchSize: 999,
+    })
+    const first = await stream.next()
+    assert.equal((first.value as unknown[]).length, 999)
+    // Nothing more is pulled; the second page is requested all the same, with the first page's token.
+    await eventually(() => pages().length >= 2, 'the second page to be requested')
+    assert.ok(pages()[1]!.input.NextToken, 'asked with a NextToken')
+    let rows = 999
+    for await (const batch of stream) rows += batch.length
+    assert.equal(rows, 2500)
+    assert.equal(pages().length, 3, 'three pages of at most 1000 rows (the first with the header)')
   })
 })
 
