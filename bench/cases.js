@@ -3,9 +3,9 @@
  * Plain JavaScript on the built packages (`npm run build`), as users run them: no
  * TypeScript loader in the process to inflate its memory.
  * Usage: node bench/cases.js <case> <impl> '<json server>'
- * Prints one JSON line: { case, impl, ms, rows?, rowsPerSec?, maxRssMb } or { error }.
+ * Prints one JSON line: { case, impl, ms, rows?, rowsPerSec?, loop?, maxRssMb } or { error }.
  */
-import { performance } from 'node:perf_hooks'
+import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { createClient as createOfficialClient } from '@clickhouse/client'
 import { ClickhouseDialect as FounderpathDialect } from '@founderpath/kysely-clickhouse'
 import { ClickHouseDialect, createClient } from '@tributary/clickhouse'
@@ -24,6 +24,37 @@ function ours() {
 }
 function official() {
   return createOfficialClient({ url: server.url, username: server.username, password: server.password })
+}
+
+/**
+ * Event-loop delay while a case runs, measured two ways. `wall`: Node's monitorEventLoopDelay at its
+ * default 10 ms resolution (a value is the time between two ticks of a 10 ms timer, so 10 ms means no
+ * delay). `cpu`: the main thread's own CPU time between ticks of a 1 ms timer (process.threadCpuUsage),
+ * which leaves out the time the OS ran other processes; on a loaded machine it is the part of the delay
+ * the client itself causes. Both in ms: p50, p99, max.
+ */
+function loopProbe() {
+  const wall = monitorEventLoopDelay({ resolution: 10 })
+  const cpu = createHistogram()
+  let last = process.threadCpuUsage()
+  const tick = setInterval(() => {
+    const now = process.threadCpuUsage()
+    cpu.record(Math.max(1, now.user - last.user + now.system - last.system))
+    last = now
+  }, 1)
+  // A case that fails must still let the process exit.
+  tick.unref()
+  wall.enable()
+  const summary = (h, unit) => ({
+    p50: h.percentile(50) / unit,
+    p99: h.percentile(99) / unit,
+    max: h.max / unit,
+  })
+  return () => {
+    wall.disable()
+    clearInterval(tick)
+    return { wall: summary(wall, 1e6), cpu: summary(cpu, 1e3) }
+  }
 }
 
 async function timeLoop(iterations, run) {
@@ -82,6 +113,7 @@ async function stream() {
   const rows = rowsArg || 2_000_000
   let count = 0
   let checksum = 0
+  const probe = loopProbe()
   const start = performance.now()
   if (impl === 'ours') {
     const c = ours()
@@ -104,9 +136,10 @@ async function stream() {
     throw new Error(`unknown impl ${impl}`)
   }
   const ms = performance.now() - start
+  const loop = probe()
   if (count !== rows || checksum !== (rows * (rows - 1)) / 4)
     throw new Error(`read ${count} rows, checksum ${checksum}`)
-  return { ms, rows: count, rowsPerSec: (count / ms) * 1000 }
+  return { ms, rows: count, rowsPerSec: (count / ms) * 1000, loop }
 }
 
 async function kysely1k() {
@@ -149,6 +182,7 @@ async function insert() {
   async function* generate() {
     for (let i = 0; i < rows; i++) yield { id: i, name: `name-${i}`, score: i * 0.5 }
   }
+  const probe = loopProbe()
   const start = performance.now()
   if (impl === 'ours') {
     const c = ours()
@@ -163,11 +197,12 @@ async function insert() {
     throw new Error(`unknown impl ${impl}`)
   }
   const ms = performance.now() - start
+  const loop = probe()
   const { rows: counted } = await admin.query(`SELECT count() AS c FROM ${table}`)
   await admin.command(`DROP TABLE ${table}`)
   await admin.close()
   if (counted[0].c !== BigInt(rows)) throw new Error(`inserted ${counted[0].c} of ${rows}`)
-  return { ms, rows, rowsPerSec: (rows / ms) * 1000 }
+  return { ms, rows, rowsPerSec: (rows / ms) * 1000, loop }
 }
 
 const cases = { select1, stream, kysely1k, insert }
