@@ -3,7 +3,7 @@
  * Plain JavaScript on the built packages (`npm run build`), as users run them: no
  * TypeScript loader in the process to inflate its memory.
  * Usage: node bench/cases.js <case> <impl> '<json server>'
- * Prints one JSON line: { case, impl, ms, rows?, rowsPerSec?, loop?, maxRssMb } or { error }.
+ * Prints one JSON line: { case, impl, ms, cpuMs?, rows?, rowsPerSec?, loop?, maxRssMb } or { error }.
  */
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { createClient as createOfficialClient } from '@clickhouse/client'
@@ -55,6 +55,12 @@ function loopProbe() {
     clearInterval(tick)
     return { wall: summary(wall, 1e6), cpu: summary(cpu, 1e3) }
   }
+}
+
+/** CPU time of the whole process (all threads) since `start`, in ms: what the client costs, whatever the load. */
+function cpuSince(start) {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
 }
 
 async function timeLoop(iterations, run) {
@@ -114,6 +120,7 @@ async function stream() {
   let count = 0
   let checksum = 0
   const probe = loopProbe()
+  const cpuStart = process.cpuUsage()
   const start = performance.now()
   if (impl === 'ours') {
     const c = ours()
@@ -136,10 +143,11 @@ async function stream() {
     throw new Error(`unknown impl ${impl}`)
   }
   const ms = performance.now() - start
+  const cpuMs = cpuSince(cpuStart)
   const loop = probe()
   if (count !== rows || checksum !== (rows * (rows - 1)) / 4)
     throw new Error(`read ${count} rows, checksum ${checksum}`)
-  return { ms, rows: count, rowsPerSec: (count / ms) * 1000, loop }
+  return { ms, cpuMs, rows: count, rowsPerSec: (count / ms) * 1000, loop }
 }
 
 async function kysely1k() {
@@ -183,6 +191,7 @@ async function insert() {
     for (let i = 0; i < rows; i++) yield { id: i, name: `name-${i}`, score: i * 0.5 }
   }
   const probe = loopProbe()
+  const cpuStart = process.cpuUsage()
   const start = performance.now()
   if (impl === 'ours') {
     const c = ours()
@@ -197,12 +206,13 @@ async function insert() {
     throw new Error(`unknown impl ${impl}`)
   }
   const ms = performance.now() - start
+  const cpuMs = cpuSince(cpuStart)
   const loop = probe()
   const { rows: counted } = await admin.query(`SELECT count() AS c FROM ${table}`)
   await admin.command(`DROP TABLE ${table}`)
   await admin.close()
   if (counted[0].c !== BigInt(rows)) throw new Error(`inserted ${counted[0].c} of ${rows}`)
-  return { ms, rows, rowsPerSec: (rows / ms) * 1000, loop }
+  return { ms, cpuMs, rows, rowsPerSec: (rows / ms) * 1000, loop }
 }
 
 const cases = { select1, stream, kysely1k, insert }

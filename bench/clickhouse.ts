@@ -20,6 +20,8 @@ interface Result {
   case: string
   impl: string
   ms?: number
+  /** CPU time of the client's process during the case (all threads). */
+  cpuMs?: number
   rowsPerSec?: number
   maxRssMb?: number
   /** Event-loop delay during the case, wall-clock and the client's own CPU time (see cases.js). */
@@ -126,20 +128,20 @@ async function suite(
 }
 
 /**
- * Throughput, peak memory and event-loop delay of each client. A wall value is the time between
+ * Throughput, CPU time, peak memory and event-loop delay of each client. A wall value is the time between
  * two ticks of a 10 ms timer (10 means no delay); a CPU value is the client's own CPU time between
  * ticks of a 1 ms timer, which other processes on a loaded machine do not inflate.
  */
 function rowsTable(results: Record<string, Result>): string[] {
   const lines = [
-    '| client | ms | rows/s | peak RSS MB | event-loop delay ms, p50 / p99 / max (wall) | (CPU) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| client | ms | CPU ms | rows/s | peak RSS MB | event-loop delay ms, p50 / p99 / max (wall) | (CPU) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ]
   for (const [impl, r] of Object.entries(results)) {
     lines.push(
       r.error
-        ? `| ${impl} | error: ${r.error} | | | | |`
-        : `| ${impl} | ${fmt(r.ms, 0)} | ${fmt(r.rowsPerSec, 0)} | ${fmt(r.maxRssMb, 0)} | ${delay(r.loop?.wall)} | ${delay(r.loop?.cpu)} |`,
+        ? `| ${impl} | error: ${r.error} | | | | | |`
+        : `| ${impl} | ${fmt(r.ms, 0)} | ${fmt(r.cpuMs, 0)} | ${fmt(r.rowsPerSec, 0)} | ${fmt(r.maxRssMb, 0)} | ${delay(r.loop?.wall)} | ${delay(r.loop?.cpu)} |`,
     )
   }
   return lines
