@@ -62,9 +62,19 @@ export interface QueryOptions {
 }
 
 export interface StreamOptions extends QueryOptions {
-  /** Rows decoded per batch; the consumer still receives single rows. */
+  /**
+   * Rows decoded per batch; `stream` still hands out single rows. Default: the client's
+   * `streamBatchSize`, else 1000 for `streamBatches` and 128 for `stream`.
+   */
   batchSize?: number | undefined
 }
+
+/**
+ * Rows `stream` decodes ahead of its consumer. Small, so that the rows alive at any moment stay
+ * few: the young generation then stays small, which keeps the process's peak memory down, and
+ * the per-batch cost is still spread over enough rows not to show.
+ */
+const ROW_STREAM_BATCH = 128
 
 export interface QueryResult<R> {
   rows: R[]
@@ -200,7 +210,8 @@ export class ClickHouseClient implements SqlClient {
     params?: QueryParams,
     options: StreamOptions = {},
   ): AsyncIterableIterator<R> {
-    return flatten(this.streamBatches<R>(sql, params, options))
+    const batchSize = options.batchSize ?? this.#config.streamBatchSize ?? ROW_STREAM_BATCH
+    return flatten(this.streamBatches<R>(sql, params, { ...options, batchSize }))
   }
 
   /** Like `stream`, but yields the decoded batches (at most `batchSize` rows each). */

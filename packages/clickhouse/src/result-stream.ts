@@ -1,3 +1,4 @@
+import { setImmediate as eventLoopTurn } from 'node:timers/promises'
 import type { ColumnInfo, RowMode } from '@tributary/core'
 import { ProtocolError } from '@tributary/core'
 import { RowBinaryReader, type RowShape } from './formats/rowbinary-reader.ts'
@@ -33,8 +34,19 @@ export interface DecodedBatches<R> extends AsyncIterable<R[]> {
 }
 
 /**
+ * Longest stretch of decoding, together with the consumer's work on the rows handed out, before
+ * the event loop gets a turn. Chunks that are already buffered (a fast server, an embedded
+ * engine's blocks of thousands of rows) would otherwise be decoded back to back in microtasks,
+ * and timers and other sockets wait for the whole result.
+ */
+const SLICE_MS = 2
+/** Rows decoded between two looks at the clock. */
+const SLICE_ROWS = 512
+
+/**
  * Decodes a response body into batches of at most `batchSize` rows. Pulls one
  * chunk at a time from the body: nothing is read ahead of what the consumer asks for.
+ * Every `SLICE_MS` of work it yields to the event loop (`setImmediate`).
  */
 export function decodeBatches<R>(
   body: AsyncIterable<Uint8Array>,
@@ -61,27 +73,39 @@ export function decodeBatches<R>(
           return toObject(values)
         }
 
+  let sliceStart = 0
+
   async function* batches(): AsyncGenerator<R[], void, undefined> {
     let pending: unknown[] = []
+    sliceStart = performance.now()
     for await (const chunk of body) {
       reader.push(chunk)
-      while (reader.readRows(pending, batchSize - pending.length, rowShape) > 0) {
+      for (;;) {
+        const decoded = reader.readRows(pending, Math.min(batchSize - pending.length, SLICE_ROWS), rowShape)
         if (pending.length >= batchSize) {
           yield pending as R[]
           pending = []
         }
+        if (decoded === 0) break
+        if (performance.now() - sliceStart >= SLICE_MS) await nextSlice()
       }
     }
     reader.finish()
-    while (reader.readRows(pending, batchSize - pending.length, rowShape) > 0) {
+    while (reader.readRows(pending, Math.min(batchSize - pending.length, SLICE_ROWS), rowShape) > 0) {
       if (pending.length >= batchSize) {
         yield pending as R[]
         pending = []
       }
+      if (performance.now() - sliceStart >= SLICE_MS) await nextSlice()
     }
     if (pending.length > 0) yield pending as R[]
     if (readColumns() === undefined)
       throw new ProtocolError('the result had no header', { system: 'clickhouse' })
+  }
+
+  const nextSlice = async (): Promise<void> => {
+    await eventLoopTurn()
+    sliceStart = performance.now()
   }
 
   const iterable = batches()

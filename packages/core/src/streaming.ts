@@ -42,6 +42,9 @@ export function flatten<R>(source: AsyncIterable<R[]>): AsyncIterableIterator<R>
   let index = 0
   let finished = false
   const pull = async (): Promise<IteratorResult<R, undefined>> => {
+    // Let go of the rows already handed out, so they can be collected while the next batch is produced.
+    batch = []
+    index = 0
     for (;;) {
       const next = await batches.next()
       if (next.done) {

@@ -57,6 +57,8 @@ export class RowBinaryReader {
   #cursor: ByteCursor = { bytes: EMPTY, view: new DataView(EMPTY.buffer, 0, 0), pos: 0, end: 0 }
   /** Whether `#cursor.bytes` is our own buffer (writable, reusable) or a borrowed chunk. */
   #owned = false
+  /** Whether a chunk has been pushed before: only the first is borrowed. */
+  #pushed = false
   /** Rows decoded by `finish` and not yet taken by `readRows`. */
   #tail: unknown[][] = []
   #tailPos = 0
@@ -92,8 +94,12 @@ export class RowBinaryReader {
     if (chunk.byteLength === 0) return
     const c = this.#cursor
     const left = c.end - c.pos
-    if (left === 0) {
-      // Nothing pending: decode straight from the chunk.
+    if (!this.#pushed) {
+      // A result that fits one chunk (most do) is decoded straight from it. Later chunks are copied
+      // into one reused buffer instead: a borrowed chunk stays referenced for as long as its rows take
+      // to decode, long enough for the garbage collector to move it to the old generation, where the
+      // chunks of a long stream pile up (megabytes of them) until a full collection.
+      this.#pushed = true
       const bytes = toBuffer(chunk)
       c.bytes = bytes
       c.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
