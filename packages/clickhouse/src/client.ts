@@ -64,7 +64,7 @@ export interface QueryOptions {
 export interface StreamOptions extends QueryOptions {
   /**
    * Rows decoded per batch; `stream` still hands out single rows. Default: the client's
-   * `streamBatchSize`, else 1000 for `streamBatches` and 128 for `stream`.
+   * `streamBatchSize`, else 1000 for `streamBatches` and 256 for `stream`.
    */
   batchSize?: number | undefined
 }
@@ -74,7 +74,7 @@ export interface StreamOptions extends QueryOptions {
  * few: the young generation then stays small, which keeps the process's peak memory down, and
  * the per-batch cost is still spread over enough rows not to show.
  */
-const ROW_STREAM_BATCH = 128
+const ROW_STREAM_BATCH = 256
 
 export interface QueryResult<R> {
   rows: R[]

@@ -51,7 +51,7 @@ export interface ClickHouseClientConfig extends DecodeOptions {
   transport?: ClickHouseTransport | undefined
   /** Give each Kysely/Drizzle connection its own ClickHouse session (temporary tables, SET). Default false. */
   sessions?: boolean | undefined
-  /** Rows per batch the client decodes before yielding to a stream consumer. Default 1000 for `streamBatches`, 128 for `stream`. */
+  /** Rows per batch the client decodes before yielding to a stream consumer. Default 1000 for `streamBatches`, 256 for `stream`. */
   streamBatchSize?: number | undefined
   /** `auto` (default): server-side `{name:Type}` binding where the server has it; `client`: escaped literals. */
   parameterBinding?: ParameterBinding | undefined

@@ -131,9 +131,27 @@ function objectBuilder<R>(names: readonly string[]): (row: unknown[]) => R {
       return obj as R
     }
   }
-  return (row) => {
-    const obj: Record<string, unknown> = {}
-    for (let i = 0; i < count; i++) obj[names[i]!] = row[i]
-    return obj as R
+  return (
+    literalBuilder<R>(names) ??
+    ((row) => {
+      const obj: Record<string, unknown> = {}
+      for (let i = 0; i < count; i++) obj[names[i]!] = row[i]
+      return obj as R
+    })
+  )
+}
+
+/**
+ * A function that returns one object literal with the columns as keys. Several times faster than
+ * adding the keys one by one (the object gets its final shape at once), which is a good part of
+ * the cost of a row. Keys are JSON string literals, so no name can be anything but a key.
+ * Undefined where the runtime refuses code generation from strings; the caller then loops.
+ */
+function literalBuilder<R>(names: readonly string[]): ((row: unknown[]) => R) | undefined {
+  const properties = names.map((name, i) => `${JSON.stringify(name)}: row[${i}]`).join(', ')
+  try {
+    return new Function('row', `return { ${properties} }`) as (row: unknown[]) => R
+  } catch {
+    return undefined
   }
 }
