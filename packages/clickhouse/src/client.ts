@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
   type AcquireOptions,
-  abortError,
   backoffDelay,
   type Capabilities,
   type ColumnInfo,
@@ -11,6 +10,7 @@ import {
   log,
   onAbort,
   ParameterError,
+  QueryCancelledError,
   type RowMode,
   ServerError,
   type SqlClient,
@@ -18,6 +18,7 @@ import {
   type SqlResult,
   type SqlStatement,
   sleep,
+  TimeoutError,
   versionAtLeast,
 } from '@tributary/core'
 import type { ClickHouseClientConfig } from './config.ts'
@@ -226,7 +227,7 @@ export class ClickHouseClient implements SqlClient {
     try {
       for await (const batch of stream.batches) {
         // Rows decoded from bytes that arrived before an abort are not handed out after it.
-        if (options.signal?.aborted) throw abortError(options.signal, 'the query was cancelled', 'clickhouse')
+        if (options.signal?.aborted) throw cancelledBy(options.signal, stream.response.queryId)
         yield batch as R[]
       }
       finished = true
@@ -522,6 +523,13 @@ export class ClickHouseClient implements SqlClient {
     if (this.#closed)
       throw new ConfigurationError('the ClickHouse client is closed', { system: 'clickhouse' })
   }
+}
+
+/** The error of a stream stopped by its signal: the signal's own reason if it is one of ours, with the query id otherwise. */
+function cancelledBy(signal: AbortSignal, queryId: string): Error {
+  const reason: unknown = signal.reason
+  if (reason instanceof QueryCancelledError || reason instanceof TimeoutError) return reason
+  return new QueryCancelledError('the query was cancelled', { system: 'clickhouse', queryId, cause: reason })
 }
 
 async function* watchedBody(body: AsyncIterable<Uint8Array>, done: () => void): AsyncGenerator<Uint8Array> {
