@@ -147,6 +147,44 @@ describe('StartQueryExecution', () => {
   })
 })
 
+describe('where results are read', () => {
+  test('a workgroup with managed query results is read through the API whatever the mode', async () => {
+    const sdk = new AthenaClient({ ...sdkConfig(), maxAttempts: 1 })
+    // athena-local has no managed result storage: its GetWorkGroup answer gets the setting Athena would send.
+    const stack = sdk.middlewareStack as unknown as {
+      add(
+        middleware: (
+          next: (
+            args: unknown,
+          ) => Promise<{ output: { WorkGroup?: { Configuration?: Record<string, unknown> } } }>,
+          context: { commandName?: string },
+        ) => (args: unknown) => Promise<unknown>,
+        options: { step: 'initialize'; name: string },
+      ): void
+    }
+    let asked = 0
+    stack.add(
+      (next, context) => async (args) => {
+        const out = await next(args)
+        if (context.commandName === 'GetWorkGroupCommand') {
+          asked++
+          out.output.WorkGroup!.Configuration!.ManagedQueryResultsConfiguration = { Enabled: true }
+        }
+        return out
+      },
+      { step: 'initialize', name: 'managedResults' },
+    )
+    for (const resultMode of ['csv', 'unload'] as const) {
+      const client = athena.client({ client: sdk, resultMode })
+      const result = await client.query("select 'managed' as x")
+      assert.equal(result.mode, 'api', resultMode)
+      assert.deepEqual(result.rows, [{ x: 'managed' }])
+    }
+    assert.equal(asked, 2, 'GetWorkGroup once per client')
+    sdk.destroy()
+  })
+})
+
 describe('GetQueryResults', () => {
   test('api mode asks for the next page while the current one is with the consumer', async () => {
     const { client: sdk, inputs } = recording(new AthenaClient({ ...sdkConfig(), maxAttempts: 1 }))
