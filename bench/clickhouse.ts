@@ -3,7 +3,7 @@
  * in one run, on the same servers (Debian's ClickHouse 18.16, and the chDB-backed modern
  * HTTP endpoint from packages/clickhouse/test/servers). Every measurement runs in its own process so its peak
  * RSS is its own. Prints a Markdown report; docs/performance.md records one.
- * `npm run bench -- --only stream --server modern` runs a part of it.
+ * `node --conditions=tributary-source bench/clickhouse.ts --only stream --server modern` (after `npm run build`) runs a part of it.
  */
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
