@@ -16,7 +16,7 @@ const run = promisify(execFile)
 const SCRIPT = `import { createClient, DatabaseError } from '@tributary/clickhouse'
 import { drizzle } from '@tributary/clickhouse/drizzle'
 import { chdb } from '@tributary/clickhouse/embedded'
-import { SqlDriver } from '@tributary/core'
+import { SqlDriver } from '@tributary/core/kysely'
 import { iterate } from '@tributary/core/drizzle'
 import { sql } from 'drizzle-orm'
 

@@ -1,6 +1,5 @@
 export type * from './contract.ts'
 export * from './errors.ts'
-export * from './kysely/index.ts'
 export * from './logger.ts'
 export * from './poll.ts'
 export * from './sql-text.ts'

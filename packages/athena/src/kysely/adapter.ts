@@ -1,5 +1,5 @@
-import type { DatabaseError, LeaseTable, Logger } from '@tributary/core'
-import { TableLeaseAdapter } from '@tributary/core'
+import type { DatabaseError, Logger } from '@tributary/core'
+import { type LeaseTable, TableLeaseAdapter } from '@tributary/core/kysely'
 import type { Kysely } from 'kysely'
 
 export interface AthenaMigrationLockOptions {

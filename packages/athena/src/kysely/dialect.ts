@@ -1,5 +1,5 @@
 import type { AthenaClient, AthenaClientConfig as SdkAthenaConfig } from '@aws-sdk/client-athena'
-import { SqlDriver } from '@tributary/core'
+import { SqlDriver } from '@tributary/core/kysely'
 import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely'
 import { AthenaQueryClient } from '../client.ts'
 import type { AthenaClientConfig } from '../config.ts'

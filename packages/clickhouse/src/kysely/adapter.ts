@@ -1,4 +1,5 @@
-import { type DatabaseError, type LeaseTable, type Logger, TableLeaseAdapter } from '@tributary/core'
+import type { DatabaseError, Logger } from '@tributary/core'
+import { type LeaseTable, TableLeaseAdapter } from '@tributary/core/kysely'
 import { type Kysely, sql } from 'kysely'
 
 export interface ClickHouseMigrationLockOptions {

@@ -1,4 +1,4 @@
-import { SqlDriver } from '@tributary/core'
+import { SqlDriver } from '@tributary/core/kysely'
 import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely'
 import { type ClickHouseClient, createClient } from '../client.ts'
 import type { ClickHouseClientConfig } from '../config.ts'

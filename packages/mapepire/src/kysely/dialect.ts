@@ -1,4 +1,4 @@
-import { SqlDriver } from '@tributary/core'
+import { SqlDriver } from '@tributary/core/kysely'
 import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely'
 import { createClient, type MapepireClient } from '../client.ts'
 import type { MapepireConfig } from '../config.ts'
