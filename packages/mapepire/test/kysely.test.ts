@@ -1,9 +1,9 @@
 /** Kysely on Db2 for i through MapepireDialect, end to end on mapepire-local. */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { type Generated, Kysely } from 'kysely'
+import { type Generated, Kysely, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
-import { Db2QueryCompiler, MapepireDialect, NotSupportedError } from '../src/index.ts'
+import { castType, Db2QueryCompiler, MapepireDialect, NotSupportedError } from '../src/index.ts'
 import { noLeaks } from './support/ledger-checks.ts'
 import { useMapepireLocal } from './support/local.ts'
 
@@ -96,6 +96,19 @@ describe('Kysely with MapepireDialect', () => {
     ]) {
       assert.throws(() => compile(refused), NotSupportedError)
     }
+  })
+
+  test('markers that need a type take the smallest Db2 type that holds the JS value', async () => {
+    assert.equal(castType(2_147_483_647), 'integer')
+    assert.equal(castType(2 ** 31), 'bigint')
+    assert.equal(castType(Number.MAX_SAFE_INTEGER), 'bigint')
+    // Integral doubles past 2^53 (and 1.79e308) overflow BIGINT: they go as DOUBLE.
+    assert.equal(castType(2 ** 60), 'double')
+    assert.equal(castType(Number.MAX_VALUE), 'double')
+    const { rows } = await sql<{
+      V: number
+    }>`select ${sql.val(Number.MAX_VALUE)} as v from sysibm.sysdummy1`.execute(db)
+    assert.equal(Number(rows[0]?.V), Number.MAX_VALUE)
   })
 
   test('CRUD, RETURNING through FINAL TABLE, paging', async () => {
