@@ -491,7 +491,9 @@ export function castType(value: unknown): string {
       return bytes <= 32739 ? `varchar(${lengthBucket(bytes, 32739)}) ccsid 1208` : 'clob(2G) ccsid 1208'
     }
     case 'number':
-      if (Number.isInteger(value)) return Math.abs(value) <= 2_147_483_647 ? 'integer' : 'bigint'
+      // A JS number beyond 2^53 is a double whatever its fraction: BIGINT would overflow (SQL0406).
+      if (Number.isInteger(value) && Math.abs(value) <= 2_147_483_647) return 'integer'
+      if (Number.isSafeInteger(value)) return 'bigint'
       return 'double'
     case 'bigint':
       return value >= -9_223_372_036_854_775_808n && value <= 9_223_372_036_854_775_807n

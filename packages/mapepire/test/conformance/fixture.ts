@@ -54,8 +54,6 @@ const SERIES_ROWS = 20_000
 export const DEFECTS = {
   quotedSession:
     'mapepire-local takes SESSION and QTEMP for the job\'s temporary schema only unquoted; Kysely writes "SESSION"."t", which Db2 for i resolves to the same schema',
-  integralDouble:
-    'the Db2 compiler casts a JS number that is an integer beyond 2^31 as BIGINT, so 1.7976931348623157e308 fails with SQL0406 instead of going as DOUBLE',
 } as const
 
 const DB2_FOR_I_JSON = 'https://www.ibm.com/docs/en/i/7.5?topic=functions-json-arrayagg'
@@ -91,10 +89,6 @@ const entry: BackendEntry = {
   todo: {
     'sessions and transactions › a session connection keeps its temporary table; other connections do not see it':
       DEFECTS.quotedSession,
-    'parameters › Kysely: hostile values bound as parameters come back exactly, in one statement':
-      DEFECTS.integralDouble,
-    'parameters › Drizzle: hostile values in sql`` come back exactly, in one statement':
-      DEFECTS.integralDouble,
   },
   faults: {
     // A dropped socket fails every request pending on it: JDBC's 08006 (connection failure).
