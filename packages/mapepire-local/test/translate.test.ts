@@ -20,6 +20,13 @@ describe('translate', () => {
     assert.doesNotMatch(out, /comment/)
   })
 
+  test('SESSION and QTEMP name the job\'s temporary library quoted or not; other quoted names stay', () => {
+    assert.match(pg('select * from "SESSION"."t"'), /from pg_temp \. "\w+"$/)
+    assert.match(pg('select * from session.t'), /from pg_temp \. t$/)
+    assert.match(pg('select * from "QTEMP"."T"'), /from pg_temp \. "?\w+"?$/)
+    assert.doesNotMatch(pg('select "SESSION" from "Session"."t"'), /pg_temp/)
+  })
+
   test('parameter markers are numbered in order', () => {
     const t = translate('select * from t where a = ? and b in (?, ?)', { naming: 'sql' })
     assert.ok(t.kind === 'statement' && t.paramCount === 3 && /\$1.*\$2.*\$3/.test(t.sql))
