@@ -20,7 +20,7 @@ describe('translate', () => {
     assert.doesNotMatch(out, /comment/)
   })
 
-  test('SESSION and QTEMP name the job\'s temporary library quoted or not; other quoted names stay', () => {
+  test("SESSION and QTEMP name the job's temporary library quoted or not; other quoted names stay", () => {
     assert.match(pg('select * from "SESSION"."t"'), /from pg_temp \. "\w+"$/)
     assert.match(pg('select * from session.t'), /from pg_temp \. t$/)
     assert.match(pg('select * from "QTEMP"."T"'), /from pg_temp \. "?\w+"?$/)

@@ -972,6 +972,11 @@ export function rewrite(
         out.push(`$${rewriteOptions.paramOffset + params}`)
         continue
       case 'quoted':
+        // "SESSION" and "QTEMP" name the same library as their unquoted forms.
+        if ((t.value === 'QTEMP' || t.value === 'SESSION') && isOp(next, '.') && !afterDot) {
+          out.push('pg_temp')
+          continue
+        }
         out.push(quotePg(pgName(t.value)))
         continue
       case 'string':

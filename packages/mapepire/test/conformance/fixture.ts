@@ -50,12 +50,6 @@ const TYPES: Record<ColumnKind, string> = {
 /** Rows in the series table `series(n)` reads from. */
 const SERIES_ROWS = 20_000
 
-/** Defects the suite found, each named once; the tests that wait for them are listed below. */
-export const DEFECTS = {
-  quotedSession:
-    'mapepire-local takes SESSION and QTEMP for the job\'s temporary schema only unquoted; Kysely writes "SESSION"."t", which Db2 for i resolves to the same schema',
-} as const
-
 const DB2_FOR_I_JSON = 'https://www.ibm.com/docs/en/i/7.5?topic=functions-json-arrayagg'
 
 const entry: BackendEntry = {
@@ -85,10 +79,6 @@ const entry: BackendEntry = {
       source: 'https://www.postgresql.org/docs/15/datatype-character.html',
       error: { class: Db2ServerError, message: /invalid byte sequence/ },
     },
-  },
-  todo: {
-    'sessions and transactions › a session connection keeps its temporary table; other connections do not see it':
-      DEFECTS.quotedSession,
   },
   faults: {
     // A dropped socket fails every request pending on it: JDBC's 08006 (connection failure).
