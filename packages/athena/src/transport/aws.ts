@@ -318,18 +318,8 @@ export class AwsTransport {
   ): Promise<Uint8Array> {
     const location = this.#location(uri)
     return this.#retryRead(async () => {
-      const out = await this.#call<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>(
-        'GetObject',
-        this.s3,
-        new GetObjectCommand({
-          Bucket: location.bucket,
-          Key: location.key,
-          Range: `bytes=${start}-${end - 1}`,
-          ExpectedBucketOwner: this.#bucketOwner,
-        }),
-        { signal, queryId, retry: false },
-      )
-      const bytes = await out.Body!.transformToByteArray().catch((error: unknown) => {
+      const body = await this.#getObjectBody(location, `bytes=${start}-${end - 1}`, signal, queryId)
+      const bytes = await body.transformToByteArray().catch((error: unknown) => {
         throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
       })
       if (bytes.length !== end - start) {
@@ -372,20 +362,34 @@ export class AwsTransport {
   ): Promise<string> {
     const location = this.#location(uri)
     return this.#retryRead(async () => {
-      const out = await this.#call<{ Body?: { transformToString(): Promise<string> } }>(
-        'GetObject',
-        this.s3,
-        new GetObjectCommand({
-          Bucket: location.bucket,
-          Key: location.key,
-          ExpectedBucketOwner: this.#bucketOwner,
-        }),
-        { signal, queryId, retry: false },
-      )
-      return out.Body!.transformToString()
+      const body = await this.#getObjectBody(location, undefined, signal, queryId)
+      return body.transformToString()
     }, signal).catch((error: unknown) => {
       throw toDatabaseError(error, { operation: 'GetObject', queryId, secrets: this.#secrets })
     })
+  }
+
+  /** One GetObject attempt (whole, or a byte range) for a body read whole; `#retryRead` owns the retries. */
+  async #getObjectBody(
+    location: S3Location,
+    range: string | undefined,
+    signal: AbortSignal | undefined,
+    queryId: string | undefined,
+  ): Promise<{ transformToByteArray(): Promise<Uint8Array>; transformToString(): Promise<string> }> {
+    const out = await this.#call<{
+      Body?: { transformToByteArray(): Promise<Uint8Array>; transformToString(): Promise<string> }
+    }>(
+      'GetObject',
+      this.s3,
+      new GetObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        Range: range,
+        ExpectedBucketOwner: this.#bucketOwner,
+      }),
+      { signal, queryId, retry: false },
+    )
+    return out.Body!
   }
 
   /**
