@@ -303,12 +303,15 @@ export async function handleRequest(
   try {
     try {
       if (sessionId !== null) await snapshotForRestore(engine, settings, database, restore)
-      for (const [name, value] of settings) await engine.queryAsync(`SET ${name} = ${settingLiteral(value)}`)
+      // One SET for all of them: every engine round trip is in each request's latency, and the real
+      // server reads URL settings for free.
+      const assignments = settings.map(([name, value]) => `${name} = ${settingLiteral(value)}`)
+      assignments.push(`log_comment = ${sqlString(marker)}`)
+      await engine.queryAsync(`SET ${assignments.join(', ')}`)
       // A throwaway connection can enforce GET's readonly natively; a session keeps the keyword check only.
       if (readOnly && sessionId === null) await engine.queryAsync('SET readonly = 2')
       await setQueryParams(engine, queryParams)
       if (database !== undefined) await engine.queryAsync(`USE ${quoteIdentifier(database)}`)
-      await engine.queryAsync(`SET log_comment = ${sqlString(marker)}`)
       if (sessionId !== null) restore.push("SET log_comment = ''")
     } catch (error) {
       sendError(response, toServerError(error), context.version, queryHeaders)
