@@ -1,5 +1,6 @@
 // The DuckDB instance queries run on: settings that give Trino's integer division, the macros the
 // translation emits, and the mapping from DuckDB result types back to Athena types.
+import { createRequire } from 'node:module'
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api'
 import type { SqlType } from '../sql/ast.ts'
 import {
@@ -28,7 +29,21 @@ const MACROS = [
   `CREATE OR REPLACE MACRO athena_typeof(x) AS CASE typeof(x) WHEN 'INTEGER' THEN 'integer' WHEN 'VARCHAR' THEN 'varchar' WHEN 'FLOAT' THEN 'real' WHEN 'BLOB' THEN 'varbinary' WHEN 'TIMESTAMP' THEN 'timestamp(3)' WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'timestamp(3) with time zone' WHEN 'HUGEINT' THEN 'bigint' ELSE lower(typeof(x)) END`,
 ]
 
+/**
+ * @duckdb/node-api turns VARCHAR bytes into strings with a default `TextDecoder`, which takes a leading U+FEFF
+ * for a byte order mark and drops it, so `chr(65279) || 'x'` read back as `x` (Trino keeps the character).
+ * Its string reader looks the decoder up on its module's exports at every call, so a decoder that keeps the
+ * character takes its place. The dependency is pinned; test/strings.test.ts fails if this stops holding.
+ */
+function keepLeadingByteOrderMarks(): void {
+  const require = createRequire(import.meta.url)
+  const accessors = require('@duckdb/node-api/lib/vectors/dataAccessors.js') as { textDecoder?: unknown }
+  if (accessors.textDecoder instanceof TextDecoder && !accessors.textDecoder.ignoreBOM)
+    accessors.textDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
+}
+
 export async function openDuck(path: string): Promise<DuckDBInstance> {
+  keepLeadingByteOrderMarks()
   const instance = await DuckDBInstance.create(path, {
     threads: '2',
     integer_division: 'true',

@@ -56,9 +56,6 @@ const READ_AFTER_FINISH =
   'Athena runs a query to completion (SUCCEEDED) before GetQueryResults or its result file can be read, so ' +
   'nothing runs on the server while rows are streamed; stops during reading are tested in packages/athena/test/client.test.ts'
 
-const LEADING_BOM =
-  "athena-local loses a leading U+FEFF of a string value (concat(chr(65279), 'x') reads back as 'x', in every result mode)"
-
 const entry = (mode: ResultMode): BackendEntry => ({
   capabilities: {
     transactions: false,
@@ -98,13 +95,6 @@ const entry = (mode: ResultMode): BackendEntry => ({
     },
   },
   todo: {
-    'parameters › Kysely: hostile values bound as parameters come back exactly, in one statement':
-      LEADING_BOM,
-    'parameters › Drizzle: hostile values in sql`` come back exactly, in one statement': LEADING_BOM,
-    'parameters › Kysely: hostile strings stored through the builder are found by equality, one row each':
-      LEADING_BOM,
-    'parameters › Drizzle: hostile strings stored through a table are found by equality, one row each':
-      LEADING_BOM,
     'introspection › lists schemas, tables and columns with types, nullability and defaults':
       'Athena tables have no NOT NULL and no column defaults (docs/athena.md, "DDL"): every column reads as nullable without a default',
     'streaming › breaking out of a stream stops the statement on the server; the instance keeps working':
