@@ -10,6 +10,7 @@ import {
   type Capabilities,
   type ColumnInfo,
   ConfigurationError,
+  EventLoopTurns,
   flatten,
   log,
   NotSupportedError,
@@ -28,7 +29,6 @@ import { type QueryStatistics, runQueryExecution, statisticsOf } from './query-e
 import { QuerySlots } from './query-slots.ts'
 import { readThroughApi } from './results/api-pages.ts'
 import { readThroughCsv } from './results/csv.ts'
-import { EventLoopTurns } from './results/event-loop.ts'
 import type { ResultMode, ResultReader } from './results/reader.ts'
 import { readThroughUnload, unloadStatement } from './results/unload.ts'
 import { classifyStatement } from './statement-kind.ts'

@@ -1,6 +1,5 @@
-import { setImmediate as eventLoopTurn } from 'node:timers/promises'
 import type { ColumnInfo, RowMode } from '@tributary/core'
-import { ProtocolError } from '@tributary/core'
+import { EventLoopTurns, ProtocolError } from '@tributary/core'
 import { RowBinaryReader, type RowShape } from './formats/rowbinary-reader.ts'
 import { TsvReader } from './formats/tsv-reader.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
@@ -73,11 +72,11 @@ export function decodeBatches<R>(
           return toObject(values)
         }
 
-  let sliceStart = 0
+  const turns = new EventLoopTurns(SLICE_MS)
 
   async function* batches(): AsyncGenerator<R[], void, undefined> {
     let pending: unknown[] = []
-    sliceStart = performance.now()
+    turns.restart()
     for await (const chunk of body) {
       reader.push(chunk)
       for (;;) {
@@ -87,7 +86,7 @@ export function decodeBatches<R>(
           pending = []
         }
         if (decoded === 0) break
-        if (performance.now() - sliceStart >= SLICE_MS) await nextSlice()
+        if (turns.due) await turns.yield()
       }
     }
     reader.finish()
@@ -96,16 +95,11 @@ export function decodeBatches<R>(
         yield pending as R[]
         pending = []
       }
-      if (performance.now() - sliceStart >= SLICE_MS) await nextSlice()
+      if (turns.due) await turns.yield()
     }
     if (pending.length > 0) yield pending as R[]
     if (readColumns() === undefined)
       throw new ProtocolError('the result had no header', { system: 'clickhouse' })
-  }
-
-  const nextSlice = async (): Promise<void> => {
-    await eventLoopTurn()
-    sliceStart = performance.now()
   }
 
   const iterable = batches()

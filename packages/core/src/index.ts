@@ -1,5 +1,6 @@
 export type * from './contract.ts'
 export * from './errors.ts'
+export * from './event-loop.ts'
 export * from './logger.ts'
 export * from './poll.ts'
 export * from './sql-text.ts'

@@ -10,7 +10,7 @@
  * that reads back as the same float, as Athena prints it; BYTE_ARRAY without
  * a string annotation stays bytes.
  */
-import { decodeUtf8, formatCalendarDay } from '@tributary/core'
+import { decodeUtf8, EventLoopTurns, formatCalendarDay } from '@tributary/core'
 import {
   type AsyncBuffer,
   type FileMetaData,
@@ -22,7 +22,6 @@ import {
   type SchemaTree,
 } from 'hyparquet'
 import type { AwsTransport } from '../transport/aws.ts'
-import { EventLoopTurns } from './event-loop.ts'
 import { parseJsonExact } from './json.ts'
 import type { ResultColumn } from './text-values.ts'
 
