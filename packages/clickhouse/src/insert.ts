@@ -1,4 +1,4 @@
-import { ParameterError } from '@tributary/core'
+import { EventLoopTurns, ParameterError } from '@tributary/core'
 import type { ClickHouseClient, QueryOptions } from './client.ts'
 import { parseType } from './formats/type-parser.ts'
 import type { ClickHouseType } from './formats/types.ts'
@@ -277,6 +277,9 @@ export async function prepareInsert(
   head.length = 0
   async function* body(): AsyncGenerator<Uint8Array> {
     const encoder = new TextEncoder()
+    // Rows from an iterable that never waits, written to a socket that takes them, would
+    // otherwise encode the whole insert in one stretch of the event loop.
+    const turns = new EventLoopTurns()
     let chunk = text
     let done = finished
     try {
@@ -289,6 +292,7 @@ export async function prepareInsert(
         const next = await source.next()
         if (next.done) done = true
         else chunk += encodeRow(next.value, index++, ready)
+        if ((index & 255) === 0 && turns.due) await turns.yield()
       }
     } catch (error) {
       if (error instanceof ParameterError) tables.forget(tableSql)
