@@ -1,6 +1,6 @@
 // Text at the edges of what a string can hold reads back as it was written, in every form a client reads
 // results in: GetQueryResults pages, the `<id>.csv` result file and UNLOAD's Parquet. Trino keeps a leading
-// U+FEFF (it is a character, not a byte order mark, inside a value).
+// U+FEFF (it is a character, not a byte order mark, inside a value) and takes U+0000 in a string literal.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -85,5 +85,56 @@ describe('a leading U+FEFF', () => {
     await execute(h, `INSERT INTO sdb.bom VALUES (1, '${BOM}s'), (2, 's')`)
     const found = await query(h, `SELECT id, s FROM sdb.bom WHERE s = '${BOM}s'`)
     assert.deepEqual(rows(found), [['1', `${BOM}s`]])
+  })
+})
+
+describe('U+0000 in a string literal', () => {
+  const cases: [string, string][] = [
+    ["'a\u0000b'", 'a\u0000b'],
+    ["'\u0000'", '\u0000'],
+    ["'\u0000\u0000x\u0000'", '\u0000\u0000x\u0000'],
+    ["'it''s\u0000'", "it's\u0000"],
+    ["concat('x', chr(0))", 'x\u0000'],
+    ["ARRAY['\u0000a', 'b']", '[\u0000a, b]'],
+  ]
+  const select = `SELECT ${cases.map(([e], i) => `${e} AS c${i}`).join(', ')}, length('a\u0000b') AS n`
+
+  it('is kept in GetQueryResults pages and in the CSV result file', async () => {
+    const out = await query(h, select)
+    const expected = [...cases.map(([, v]) => v), '3']
+    assert.deepEqual(rows(out)[0], expected)
+    const csv = await getObject(h, out.execution.ResultConfiguration!.OutputLocation!)
+    assert.deepEqual(parseResultCsv(csv.toString('utf8'))[1], expected)
+  })
+
+  it('is kept in the Parquet files UNLOAD writes', async () => {
+    const scalar = cases.slice(0, 5)
+    const got = await unloadedHex(
+      `SELECT ${scalar.map(([e], i) => `${e} AS c${i}`).join(', ')}`,
+      scalar.map((_, i) => `c${i}`),
+      'nul',
+    )
+    assert.deepEqual(
+      got,
+      scalar.map(([, v]) => hex(v)),
+    )
+  })
+
+  it('is kept in an ExecutionParameters value and in a stored row found by equality', async () => {
+    const out = await query(h, 'SELECT ?, ? AS w', { ExecutionParameters: ["'p\u0000q'", "'\u0000'"] })
+    assert.deepEqual(rows(out)[0], ['p\u0000q', '\u0000'])
+    await execute(
+      h,
+      "CREATE TABLE sdb.nul (id int, s string) LOCATION 's3://athena-results/tables/nul/' TBLPROPERTIES ('table_type'='ICEBERG')",
+    )
+    await execute(h, "INSERT INTO sdb.nul VALUES (1, 'a\u0000b'), (2, 'a')")
+    const found = await query(h, "SELECT id, s, length(s) FROM sdb.nul WHERE s = 'a\u0000b'")
+    assert.deepEqual(rows(found), [['1', 'a\u0000b', '3']])
+  })
+
+  it('is typed as the literal it was written as', async () => {
+    const out = await query(h, "SELECT 'a\u0000b' AS v")
+    assert.equal(out.ResultSet!.ResultSetMetadata!.ColumnInfo![0]!.Type, 'varchar')
+    assert.equal(out.ResultSet!.ResultSetMetadata!.ColumnInfo![0]!.Precision, 3)
   })
 })
