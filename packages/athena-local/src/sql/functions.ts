@@ -9,6 +9,7 @@ import {
   BOOLEAN,
   DATE,
   DOUBLE,
+  duckString,
   INTEGER,
   JSON_TYPE,
   simple,
@@ -194,10 +195,6 @@ function stringLiteralArg(arg: Arg | undefined): string | null {
   return arg?.node.k === 'string' ? arg.node.value : null
 }
 
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
-}
-
 const UNITS: Record<string, string> = {
   millisecond: 'milliseconds',
   second: 'seconds',
@@ -233,7 +230,7 @@ function toInterval(unit: string, amount: string): string {
 function javaReplacement(arg: Arg | undefined): string {
   const text = stringLiteralArg(arg)
   if (text === null) return arg ? `regexp_replace(${arg.sql}, '\\$(\\d)', '\\\\\\1', 'g')` : "''"
-  return sqlString(text.replace(/\\/g, '\\\\').replace(/\$(\d)/g, '\\$1'))
+  return duckString(text.replace(/\\/g, '\\\\').replace(/\$(\d)/g, '\\$1'))
 }
 
 export const FUNCTIONS: Record<string, FunctionRule> = {
@@ -539,7 +536,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   },
   date_diff: {
     kind: 'scalar',
-    emit: (a) => `date_sub(${sqlString(unitOf(a[0], 'date_diff'))}, ${a[1]!.sql}, ${a[2]!.sql})`,
+    emit: (a) => `date_sub(${duckString(unitOf(a[0], 'date_diff'))}, ${a[1]!.sql}, ${a[2]!.sql})`,
     type: () => BIGINT,
     arity: [3],
     doc: '`date_sub` (whole units)',
@@ -553,7 +550,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
           'NOT_SUPPORTED',
           `line ${ctx.pos.line}:${ctx.pos.column}: date_format needs a literal format`,
         )
-      return `strftime(${a[0]!.sql}, ${sqlString(mysqlFormatToStrftime(f))})`
+      return `strftime(${a[0]!.sql}, ${duckString(mysqlFormatToStrftime(f))})`
     },
     type: () => VARCHAR,
     arity: [2],
@@ -568,7 +565,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
           'NOT_SUPPORTED',
           `line ${ctx.pos.line}:${ctx.pos.column}: date_parse needs a literal format`,
         )
-      return `strptime(${a[0]!.sql}, ${sqlString(mysqlFormatToStrftime(f))})`
+      return `strptime(${a[0]!.sql}, ${duckString(mysqlFormatToStrftime(f))})`
     },
     type: () => timestamp(3),
     arity: [2],
@@ -583,7 +580,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
           'NOT_SUPPORTED',
           `line ${ctx.pos.line}:${ctx.pos.column}: format_datetime needs a literal format`,
         )
-      return `strftime(${a[0]!.sql}, ${sqlString(jodaFormatToStrftime(f))})`
+      return `strftime(${a[0]!.sql}, ${duckString(jodaFormatToStrftime(f))})`
     },
     type: () => VARCHAR,
     arity: [2],
@@ -598,7 +595,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
           'NOT_SUPPORTED',
           `line ${ctx.pos.line}:${ctx.pos.column}: parse_datetime needs a literal format`,
         )
-      return `CAST(strptime(${a[0]!.sql}, ${sqlString(jodaFormatToStrftime(f))}) AS TIMESTAMPTZ)`
+      return `CAST(strptime(${a[0]!.sql}, ${duckString(jodaFormatToStrftime(f))}) AS TIMESTAMPTZ)`
     },
     type: () => timestamp(3, true),
     arity: [2],
@@ -957,7 +954,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   uuid: { kind: 'scalar', emit: () => 'uuid()', type: () => simple('uuid'), arity: [0], doc: '`uuid`' },
   typeof: {
     kind: 'scalar',
-    emit: (a) => (a[0]?.type ? sqlString(typeToString(a[0].type)) : `athena_typeof(${a[0]!.sql})`),
+    emit: (a) => (a[0]?.type ? duckString(typeToString(a[0].type)) : `athena_typeof(${a[0]!.sql})`),
     type: () => VARCHAR,
     arity: [1],
     doc: "the argument's Athena type where the translation knows it, else DuckDB's `typeof` mapped to Trino names",

@@ -24,6 +24,7 @@ import {
   BOOLEAN,
   DATE,
   DOUBLE,
+  duckString,
   duckType,
   INTEGER,
   JSON_TYPE,
@@ -468,7 +469,7 @@ export class Translator {
       case 'double':
         return { sql: `CAST('${e.text}' AS DOUBLE)`, type: DOUBLE }
       case 'string':
-        return { sql: stringLiteral(e.value), type: simple('varchar', [codePoints(e.value)]) }
+        return { sql: duckString(e.value), type: simple('varchar', [codePoints(e.value)]) }
       case 'binlit':
         return { sql: `unhex('${e.hex}')`, type: VARBINARY }
       case 'typed':
@@ -664,7 +665,7 @@ export class Translator {
   }
 
   private typedLiteral(e: Extract<Expr, { k: 'typed' }>): Typed {
-    const v = stringLiteral(e.value)
+    const v = duckString(e.value)
     switch (e.type) {
       case 'DATE':
         if (!/^\s*[+-]?\d{1,6}-\d{1,2}-\d{1,2}\s*$/.test(e.value))
@@ -691,12 +692,12 @@ export class Translator {
               `Time zone '${m[4]}' is not supported by athena-local (offsets and UTC are)`,
             )
           return {
-            sql: `CAST(${stringLiteral(`${m[1]} ${m[2] ?? '00:00:00'}${zone}`)} AS TIMESTAMPTZ)`,
+            sql: `CAST(${duckString(`${m[1]} ${m[2] ?? '00:00:00'}${zone}`)} AS TIMESTAMPTZ)`,
             type: timestamp(precision, true),
           }
         }
         return {
-          sql: `TIMESTAMP ${stringLiteral(`${m[1]} ${m[2] ?? '00:00:00'}`)}`,
+          sql: `TIMESTAMP ${duckString(`${m[1]} ${m[2] ?? '00:00:00'}`)}`,
           type: timestamp(precision),
         }
       }
@@ -917,7 +918,7 @@ export class Translator {
       case 'CURRENT_CATALOG':
         return { sql: "'awsdatacatalog'", type: VARCHAR }
       case 'CURRENT_SCHEMA':
-        return { sql: stringLiteral(this.database), type: VARCHAR }
+        return { sql: duckString(this.database), type: VARCHAR }
     }
     return failAt('NOT_SUPPORTED', e.pos, `${e.name} is not supported`)
   }
@@ -941,10 +942,6 @@ export function outputName(e: Expr, index: number): string {
   if (e.k === 'ident') return e.parts.at(-1)!.name.toLowerCase()
   if (e.k === 'deref') return e.field.name.toLowerCase()
   return `_col${index}`
-}
-
-function stringLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
 }
 
 function codePoints(s: string): number {

@@ -241,6 +241,16 @@ export function duckType(t: SqlType): string {
   }
 }
 
+/**
+ * A DuckDB string expression for the value. DuckDB's parser is handed the statement as a C string, which ends
+ * at U+0000, so a value holding one is written as literals joined around `chr(0)` (DuckDB's VARCHAR holds it).
+ */
+export function duckString(value: string): string {
+  const literal = (s: string) => `'${s.replaceAll("'", "''")}'`
+  if (!value.includes('\0')) return literal(value)
+  return `(${value.split('\0').map(literal).join(' || chr(0) || ')})`
+}
+
 export function quoteDuck(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }

@@ -15,7 +15,6 @@ import {
   type AthenaClientConfig,
   AthenaDialect,
   type AthenaQueryClient,
-  AthenaQueryError,
   ConnectionError,
   createClient,
   NotSupportedError,
@@ -82,11 +81,6 @@ const entry = (mode: ResultMode): BackendEntry => ({
       // Every statement is a query execution of its own; there is no connection to keep state on.
       source: 'https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html',
       error: { class: NotSupportedError, message: /Amazon Athena has no sessions/ },
-    },
-    'NUL in text': {
-      // athena-local runs statements on DuckDB, whose parser ends a string literal at U+0000.
-      source: 'docs/athena-local.md',
-      error: { class: AthenaQueryError, message: /unterminated quoted string/ },
     },
     'drizzle relational with': {
       // pg-core nests relations with LATERAL joins and PostgreSQL's json_agg / json_build_array, which Trino lacks.
