@@ -133,6 +133,65 @@ describe('StartQueryExecution and the lifecycle', () => {
     const missing = await apiError(start(h, 'SELECT 1', { WorkGroup: 'nope' }))
     assert.equal(missing.message, 'WorkGroup nope is not found.')
   })
+
+  it('echoes the ResultConfiguration it was started with: encryption, expected bucket owner, ACL', async () => {
+    const settings = {
+      EncryptionConfiguration: {
+        EncryptionOption: 'SSE_KMS' as const,
+        KmsKey: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
+      ExpectedBucketOwner: '111122223333',
+      AclConfiguration: { S3AclOption: 'BUCKET_OWNER_FULL_CONTROL' as const },
+    }
+    const e = await execute(h, 'SELECT 1', {
+      ResultConfiguration: { OutputLocation: 's3://wg-results/sealed/', ...settings },
+    })
+    assert.deepEqual(e.ResultConfiguration, {
+      OutputLocation: `s3://wg-results/sealed/${e.QueryExecutionId}.csv`,
+      ...settings,
+    })
+    const batch = await h.athena.send(
+      new BatchGetQueryExecutionCommand({ QueryExecutionIds: [e.QueryExecutionId!] }),
+    )
+    assert.deepEqual(batch.QueryExecutions![0]!.ResultConfiguration, e.ResultConfiguration)
+    const plain = await execute(h, 'SELECT 1', {
+      ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
+    })
+    assert.deepEqual(plain.ResultConfiguration, {
+      OutputLocation: `s3://athena-results/${plain.QueryExecutionId}.csv`,
+      EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+    })
+  })
+
+  it('refuses an encryption option Athena does not have', async () => {
+    const bad = await apiError(
+      start(h, 'SELECT 1', {
+        ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'ROT13' as 'SSE_S3' } },
+      }),
+    )
+    assert.equal(bad.name, 'InvalidRequestException')
+    assert.match(bad.message, /encryptionOption.*SSE_S3, SSE_KMS, CSE_KMS/)
+  })
+
+  it("a workgroup that enforces its configuration answers its own result settings, not the request's", async () => {
+    const locked = await startHarness({
+      workGroups: [{ name: 'locked', outputLocation: 's3://athena-results/locked/', enforce: true }],
+    })
+    try {
+      const e = await execute(locked, 'SELECT 1', {
+        WorkGroup: 'locked',
+        ResultConfiguration: {
+          OutputLocation: 's3://athena-results/mine/',
+          ExpectedBucketOwner: '111122223333',
+        },
+      })
+      assert.deepEqual(e.ResultConfiguration, {
+        OutputLocation: `s3://athena-results/locked/${e.QueryExecutionId}.csv`,
+      })
+    } finally {
+      await locked.stop()
+    }
+  })
 })
 
 describe('ClientRequestToken', () => {
