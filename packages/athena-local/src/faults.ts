@@ -19,10 +19,11 @@ export interface QueryFailureFault {
 
 export interface FaultSettings {
   /**
-   * TooManyRequestsException: past `rate` calls per second of one Athena operation (all operations, or those
-   * in `operations`), and/or for StartQueryExecution past `maxActiveQueries` queued + running queries.
+   * TooManyRequestsException: when an Athena operation (all operations, or those in `operations`) has no token
+   * left in its bucket, which holds up to `burst` calls (default `rate`) and gains `rate` a second (a refused
+   * call takes none); and/or for StartQueryExecution past `maxActiveQueries` queued + running queries.
    */
-  throttle?: { rate?: number; operations?: string[]; maxActiveQueries?: number } | null
+  throttle?: { rate?: number; burst?: number; operations?: string[]; maxActiveQueries?: number } | null
   /** Queries that start, run, then FAIL with the given error. */
   failQueries?: QueryFailureFault[]
   /** Queries that stay RUNNING at least `ms`. */
@@ -47,7 +48,8 @@ function matches(m: Match | undefined, text: string): boolean {
 export class Faults {
   private settings: FaultSettings = {}
   private readonly fired = new WeakMap<object, number>()
-  private readonly calls = new Map<string, number[]>()
+  /** Each throttled operation's bucket: thousandths of a token, and when they were last counted. */
+  private readonly buckets = new Map<string, { milli: number; at: number }>()
 
   constructor(initial?: FaultSettings) {
     if (initial) this.set(initial)
@@ -56,11 +58,12 @@ export class Faults {
   /** Merges the given knobs into the current ones (a knob set to null or [] is switched off). */
   set(partial: FaultSettings): void {
     this.settings = { ...this.settings, ...partial }
+    if ('throttle' in partial) this.buckets.clear()
   }
 
   clear(): void {
     this.settings = {}
-    this.calls.clear()
+    this.buckets.clear()
   }
 
   get(): FaultSettings {
@@ -75,15 +78,26 @@ export class Faults {
     return true
   }
 
-  /** True when this Athena API call is over the configured rate. */
+  /**
+   * True when this Athena API call is refused by the rate: its operation's bucket has no whole token. A call
+   * that is served takes one; a refused call takes none, so a client that backs off is served again as soon as
+   * a token has come back, however often it was refused meanwhile.
+   */
   overRate(operation: string, now: number): boolean {
     const t = this.settings.throttle
     if (!t?.rate) return false
     if (t.operations && !t.operations.includes(operation)) return false
-    const window = (this.calls.get(operation) ?? []).filter((x) => now - x < 1000)
-    window.push(now)
-    this.calls.set(operation, window)
-    return window.length > t.rate
+    const capacity = Math.max(1, Math.floor(t.burst ?? t.rate)) * 1000
+    let bucket = this.buckets.get(operation)
+    if (!bucket) {
+      bucket = { milli: capacity, at: now }
+      this.buckets.set(operation, bucket)
+    }
+    bucket.milli = Math.min(capacity, bucket.milli + Math.max(0, now - bucket.at) * t.rate)
+    bucket.at = now
+    if (bucket.milli < 1000) return true
+    bucket.milli -= 1000
+    return false
   }
 
   maxActiveQueries(): number | undefined {

@@ -375,7 +375,7 @@ describe('faults', () => {
   test('a throttling storm is retried with backoff, and past the attempts it is a ThrottledError', async () => {
     athena.local.faults.set({ throttle: { rate: 3, operations: ['GetQueryExecution'] } })
     try {
-      // athena-local counts refused calls against the rate too: only attempts spaced out by the backoff get in.
+      // Three GetQueryExecution calls a second: the backoff spaces the attempts out until they get in.
       const patient = athena.client({
         retry: { attempts: 40, initialDelayMs: 500, maxDelayMs: 2000 },
         poll: { initialDelayMs: 200, maxDelayMs: 400 },

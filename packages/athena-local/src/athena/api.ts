@@ -8,7 +8,7 @@ import { SqlSyntaxError } from '../sql/lexer.ts'
 import { classify, parseAthena, StartRefusal } from '../sql/parse.ts'
 import { hiveTypeToString } from '../sql/types.ts'
 import { ApiError, invalidRequest, metadataError, tooManyRequests, validation } from './errors.ts'
-import type { Execution, Executions } from './executions.ts'
+import type { Execution, Executions, ResultSettings } from './executions.ts'
 
 export interface WorkGroup {
   name: string
@@ -171,7 +171,16 @@ export class AthenaApi {
       throw validation('clientRequestToken', 'Member must have length less than or equal to 128')
     const workGroup = this.workGroup(str(body, 'WorkGroup') ?? 'primary')
     const context = (body.QueryExecutionContext ?? {}) as { Database?: string; Catalog?: string }
-    const resultConfiguration = (body.ResultConfiguration ?? {}) as { OutputLocation?: string }
+    const resultConfiguration = (body.ResultConfiguration ?? {}) as {
+      OutputLocation?: string
+    } & ResultSettings
+    const option = resultConfiguration.EncryptionConfiguration?.EncryptionOption
+    if (resultConfiguration.EncryptionConfiguration && !ENCRYPTION_OPTIONS.includes(option as string)) {
+      throw validation(
+        'resultConfiguration.encryptionConfiguration.encryptionOption',
+        `Member must satisfy enum value set: [${ENCRYPTION_OPTIONS.join(', ')}]`,
+      )
+    }
     const parameters = Array.isArray(body.ExecutionParameters) ? (body.ExecutionParameters as string[]) : []
     for (const p of parameters) {
       if (typeof p !== 'string' || p.length < 1 || p.length > 1024) {
@@ -245,6 +254,7 @@ export class AthenaApi {
       database: context.Database ?? 'default',
       workGroup: workGroup.name,
       outputBase: location,
+      resultSettings: workGroup.enforce ? {} : resultSettingsOf(resultConfiguration),
       reuse,
       token,
       fingerprint,
@@ -293,7 +303,7 @@ export class AthenaApi {
       QueryExecutionId: e.id,
       Query: e.query,
       StatementType: e.kind.statementType,
-      ResultConfiguration: { OutputLocation: e.outputLocation },
+      ResultConfiguration: { OutputLocation: e.outputLocation, ...e.resultSettings },
       ResultReuseConfiguration: {
         ResultReuseByAgeConfiguration: e.reuse
           ? { Enabled: true, MaxAgeInMinutes: e.reuse.maxAgeInMinutes }
@@ -480,4 +490,15 @@ export class AthenaApi {
     }
     return false
   }
+}
+
+const ENCRYPTION_OPTIONS = ['SSE_S3', 'SSE_KMS', 'CSE_KMS']
+
+/** The ResultConfiguration members GetQueryExecution echoes beside OutputLocation, as the request gave them. */
+function resultSettingsOf(c: ResultSettings): ResultSettings {
+  const out: ResultSettings = {}
+  if (c.EncryptionConfiguration) out.EncryptionConfiguration = c.EncryptionConfiguration
+  if (c.ExpectedBucketOwner !== undefined) out.ExpectedBucketOwner = c.ExpectedBucketOwner
+  if (c.AclConfiguration) out.AclConfiguration = c.AclConfiguration
+  return out
 }

@@ -22,6 +22,13 @@ export interface Latency {
   apiMs: number
 }
 
+/** What GetQueryExecution echoes of a query's ResultConfiguration beside its OutputLocation. */
+export interface ResultSettings {
+  EncryptionConfiguration?: { EncryptionOption: string; KmsKey?: string }
+  ExpectedBucketOwner?: string
+  AclConfiguration?: { S3AclOption: string }
+}
+
 export interface Execution {
   id: string
   engineId: string
@@ -34,6 +41,8 @@ export interface Execution {
   workGroup: string
   outputBase: string
   outputLocation: string
+  /** ResultConfiguration members besides OutputLocation, as the query was started with them. */
+  resultSettings: ResultSettings
   state: State
   failure: QueryFailure | null
   cancelReason: string | null
