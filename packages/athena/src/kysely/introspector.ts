@@ -1,9 +1,6 @@
+import { isKyselyTable } from '@tributary/core/kysely'
 import type { DatabaseIntrospector, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely'
 import type { AthenaQueryClient } from '../client.ts'
-
-/* Kysely's default names; 0.29 exports them only from `kysely/migration`, which 0.28 lacks. */
-const DEFAULT_MIGRATION_TABLE = 'kysely_migration'
-const DEFAULT_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 
 /**
  * Schemas and tables from Athena's catalog APIs (ListDatabases,
@@ -35,7 +32,7 @@ export class AthenaIntrospector implements DatabaseIntrospector {
     const out: TableMetadata[] = []
     for (const table of tables) {
       const name = table.Name ?? ''
-      if (!options.withInternalKyselyTables && isKyselyTable(name)) continue
+      if (!options.withInternalKyselyTables && isKyselyTable(name, { lease: true })) continue
       out.push({
         name,
         schema: database,
@@ -59,12 +56,4 @@ export class AthenaIntrospector implements DatabaseIntrospector {
   async getMetadata(options?: DatabaseMetadataOptions): Promise<{ tables: TableMetadata[] }> {
     return { tables: await this.getTables(options) }
   }
-}
-
-function isKyselyTable(name: string): boolean {
-  return (
-    name === DEFAULT_MIGRATION_TABLE ||
-    name === DEFAULT_MIGRATION_LOCK_TABLE ||
-    name === `${DEFAULT_MIGRATION_LOCK_TABLE}_lease`
-  )
 }

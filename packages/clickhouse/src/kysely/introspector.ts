@@ -1,3 +1,4 @@
+import { isKyselyTable } from '@tributary/core/kysely'
 import {
   type DatabaseIntrospector,
   type DatabaseMetadataOptions,
@@ -6,10 +7,6 @@ import {
   sql,
   type TableMetadata,
 } from 'kysely'
-
-/* Kysely's default names; 0.29 exports them only from `kysely/migration`, which 0.28 lacks. */
-const DEFAULT_MIGRATION_TABLE = 'kysely_migration'
-const DEFAULT_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 
 interface ColumnRow {
   database: string
@@ -49,7 +46,7 @@ export class ClickHouseIntrospector implements DatabaseIntrospector {
     const engineOf = new Map(engines.map((t) => [t.name, t.engine]))
     const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>()
     for (const row of rows) {
-      if (!options.withInternalKyselyTables && isKyselyTable(row.table)) continue
+      if (!options.withInternalKyselyTables && isKyselyTable(row.table, { lease: true })) continue
       let table = tables.get(row.table)
       if (!table) {
         table = {
@@ -77,12 +74,4 @@ export class ClickHouseIntrospector implements DatabaseIntrospector {
   async getMetadata(options?: DatabaseMetadataOptions): Promise<{ tables: TableMetadata[] }> {
     return { tables: await this.getTables(options) }
   }
-}
-
-function isKyselyTable(name: string): boolean {
-  return (
-    name === DEFAULT_MIGRATION_TABLE ||
-    name === DEFAULT_MIGRATION_LOCK_TABLE ||
-    name === `${DEFAULT_MIGRATION_LOCK_TABLE}_lease`
-  )
 }

@@ -6,6 +6,7 @@
 import { DialectAdapterBase, type Kysely, type MigrationLockOptions, sql } from 'kysely'
 import { DatabaseError } from '../errors.ts'
 import { type LeaseStore, TableLease, type TableLeaseOptions } from '../table-lease.ts'
+import { leaseTableName } from './migration-tables.ts'
 
 /** How one database keeps a lease table. */
 export interface LeaseTable {
@@ -61,12 +62,12 @@ export abstract class TableLeaseAdapter extends DialectAdapterBase {
 }
 
 function leaseKey(options: MigrationLockOptions): string {
-  return `${options.lockTableSchema ?? ''}.${options.lockTable}_lease`
+  return `${options.lockTableSchema ?? ''}.${leaseTableName(options.lockTable)}`
 }
 
 function leaseStore(db: Kysely<any>, options: MigrationLockOptions, lease: LeaseTable): LeaseStore {
   const schema = options.lockTableSchema
-  const name = `${options.lockTable}_lease`
+  const name = leaseTableName(options.lockTable)
   const scoped = schema ? db.withSchema(schema) : db
   const table = sql.table(schema ? `${schema}.${name}` : name)
   return {

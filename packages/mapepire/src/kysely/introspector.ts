@@ -1,3 +1,4 @@
+import { isKyselyTable } from '@tributary/core/kysely'
 import {
   type DatabaseIntrospector,
   type DatabaseMetadataOptions,
@@ -6,10 +7,6 @@ import {
   sql,
   type TableMetadata,
 } from 'kysely'
-
-/* Kysely's default names; 0.29 exports them only from `kysely/migration`, which 0.28 lacks. */
-const DEFAULT_MIGRATION_TABLE = 'kysely_migration'
-const DEFAULT_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 
 interface ColumnRow {
   TABLE_SCHEMA: string
@@ -65,7 +62,7 @@ export class Db2Introspector implements DatabaseIntrospector {
       order by c.table_schema, c.table_name, c.ordinal_position`.execute(this.#db)
     const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>()
     for (const row of rows) {
-      if (!options.withInternalKyselyTables && isKyselyTable(row.TABLE_NAME)) continue
+      if (!options.withInternalKyselyTables && isKyselyTable(row.TABLE_NAME, { lease: false })) continue
       const key = `${row.TABLE_SCHEMA}.${row.TABLE_NAME}`
       let table = tables.get(key)
       if (!table) {
@@ -95,8 +92,4 @@ export class Db2Introspector implements DatabaseIntrospector {
   async getMetadata(options?: DatabaseMetadataOptions): Promise<{ tables: TableMetadata[] }> {
     return { tables: await this.getTables(options) }
   }
-}
-
-function isKyselyTable(name: string): boolean {
-  return name === DEFAULT_MIGRATION_TABLE || name === DEFAULT_MIGRATION_LOCK_TABLE
 }
