@@ -21,6 +21,7 @@ import {
   type SqlConnection,
   type SqlResult,
   type SqlStatement,
+  untilAborted,
 } from '@tributary/core'
 import type { AthenaClientConfig } from './config.ts'
 import { AthenaConnection } from './connection.ts'
@@ -231,7 +232,17 @@ export class AthenaQueryClient implements SqlClient {
       mode: reader.mode,
       batches<R>(batchSize = 1000) {
         const shaped = rebatch(shapeRows<R>(reader, columns, rowMode), batchSize)
-        return untilAborted(shaped, signal, queryId) as AsyncGenerator<R[], void, undefined>
+        return untilAborted(
+          shaped,
+          signal,
+          (aborted) =>
+            new QueryCancelledError(`reading the result of Athena query ${queryId} was aborted`, {
+              queryId,
+              system: 'athena',
+              code: 'ABORTED',
+              cause: aborted.reason,
+            }),
+        )
       },
     }
   }
@@ -357,35 +368,6 @@ export class AthenaQueryClient implements SqlClient {
 
 function slash(location: string): string {
   return location.endsWith('/') ? location : `${location}/`
-}
-
-/** Stops handing out batches once the signal aborts, with the error that names the query. */
-async function* untilAborted<T>(
-  source: AsyncGenerator<T, void, undefined>,
-  signal: AbortSignal | undefined,
-  queryId: string,
-): AsyncGenerator<T, void, undefined> {
-  const check = () => {
-    if (signal?.aborted) {
-      throw new QueryCancelledError(`reading the result of Athena query ${queryId} was aborted`, {
-        queryId,
-        system: 'athena',
-        code: 'ABORTED',
-        cause: signal.reason,
-      })
-    }
-  }
-  try {
-    for (;;) {
-      check()
-      const next = await source.next()
-      check()
-      if (next.done) return
-      yield next.value
-    }
-  } finally {
-    await source.return(undefined)
-  }
 }
 
 /** Rows handed on at a time, so that a large batch (a Parquet row group) is shaped between event-loop turns. */

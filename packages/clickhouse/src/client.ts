@@ -19,6 +19,7 @@ import {
   type SqlStatement,
   sleep,
   TimeoutError,
+  untilAborted,
   versionAtLeast,
 } from '@tributary/core'
 import type { ClickHouseClientConfig } from './config.ts'
@@ -225,11 +226,9 @@ export class ClickHouseClient implements SqlClient {
     const stream = await this.#open(sql, params, options, batchSize, true)
     let finished = false
     try {
-      for await (const batch of stream.batches) {
-        // Rows decoded from bytes that arrived before an abort are not handed out after it.
-        if (options.signal?.aborted) throw cancelledBy(options.signal, stream.response.queryId)
-        yield batch as R[]
-      }
+      yield* untilAborted(stream.batches as AsyncIterable<R[]>, options.signal, (signal) =>
+        cancelledBy(signal, stream.response.queryId),
+      )
       finished = true
     } finally {
       if (!finished) this.#killInBackground(stream.response.queryId)

@@ -74,6 +74,34 @@ export function flatten<R>(source: AsyncIterable<R[]>): AsyncIterableIterator<R>
   }
 }
 
+/**
+ * Hands on the batches of `source` until `signal` aborts. Nothing is pulled or handed out after the
+ * abort, not even rows decoded from bytes that arrived before it: the stream ends with `stopped(signal)`,
+ * the database's error naming the query. Ending early (break, an error) returns `source`.
+ */
+export async function* untilAborted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal | undefined,
+  stopped: (signal: AbortSignal) => Error,
+): AsyncGenerator<T, void, undefined> {
+  const iterator = source[Symbol.asyncIterator]()
+  // A source that ended or threw has nothing left to release, as with `for await`.
+  let ended = false
+  try {
+    for (;;) {
+      if (signal?.aborted) throw stopped(signal)
+      ended = true
+      const next = await iterator.next()
+      ended = next.done === true
+      if (signal?.aborted) throw stopped(signal)
+      if (ended) return
+      yield next.value
+    }
+  } finally {
+    if (!ended) await iterator.return?.()
+  }
+}
+
 /** Calls `fn` when `signal` aborts; the returned function removes the listener. */
 export function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
   if (!signal) return noop
