@@ -5,6 +5,7 @@
  * README.md in this folder explains each part.
  */
 
+import type { Capabilities as ClientCapabilities } from '@tributary/core'
 import type { BridgeDatabase } from '@tributary/core/drizzle'
 import type { SQL } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
@@ -55,17 +56,20 @@ export interface FaultExpectation {
   sqlState?: string
 }
 
-/** What the database (as reached through this backend) can do. */
-export interface Capabilities {
-  transactions: boolean
-  /** Savepoints inside a transaction (Kysely `savepoint()`, Drizzle nested transactions). */
-  savepoints: boolean
-  /** `RETURNING` on insert, update and delete. */
-  returning: boolean
-  /** The database can stop a running statement (KILL QUERY, StopQueryExecution, CANCEL_SQL). */
-  serverSideCancel: boolean
-  /** A connection can keep server-side state (temporary tables) that other connections do not see. */
-  sessions: boolean
+/**
+ * The capabilities a database package declares (core's `Capabilities`) that the suite tries, each
+ * checked against the package's declaration (`transactionalDdl` is not tried).
+ */
+export const DECLARED_CAPABILITIES = [
+  'transactions',
+  'savepoints',
+  'returning',
+  'serverSideCancel',
+  'sessions',
+] as const satisfies readonly (keyof ClientCapabilities)[]
+
+/** What the database (as reached through this backend) can do: what its package declares, and two facts of the backend. */
+export interface Capabilities extends Pick<ClientCapabilities, (typeof DECLARED_CAPABILITIES)[number]> {
   /** The backend checks credentials, so a wrong password is refused. */
   authentication: boolean
   /** Instants keep milliseconds (false: whole seconds, the suite then writes only those). */

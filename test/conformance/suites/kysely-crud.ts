@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { Kysely, sql } from 'kysely'
+import { DECLARED_CAPABILITIES } from '../fixture.ts'
 import type { Suite } from '../runner.ts'
 import { assertRefusedBy, uniqueName } from '../support.ts'
 import { createTable, dropTable } from '../tables.ts'
@@ -12,13 +13,7 @@ export function kyselyCrud(s: Suite): void {
     try {
       const declared = db.$client.capabilities
       const expected = s.entry.capabilities
-      for (const name of [
-        'transactions',
-        'savepoints',
-        'returning',
-        'serverSideCancel',
-        'sessions',
-      ] as const) {
+      for (const name of DECLARED_CAPABILITIES) {
         assert.equal(declared[name], expected[name], `capabilities.${name}`)
       }
     } finally {
