@@ -139,6 +139,29 @@ export interface DrizzleFixture {
   table(name: string, columns: Readonly<Record<string, ColumnSpec>>): PgTable
 }
 
+/**
+ * The `DrizzleFixture` every database builds the same way: `open` through the package's
+ * `drizzle(client, { schema })` (closing the database closes its client), `table` through the
+ * package's table function with `column` building each spec.
+ */
+export function drizzleFixture<C>(options: {
+  open: <S extends Record<string, unknown>>(config: { schema?: S }) => BridgeDatabase<S>
+  table: (name: string, columns: Record<string, C>) => unknown
+  column: (name: string, spec: ColumnSpec) => C
+}): DrizzleFixture {
+  return {
+    open(schema) {
+      const db = options.open(schema ? { schema } : {})
+      return { db, close: () => db.$client.close() }
+    },
+    table: (name, columns) =>
+      options.table(
+        name,
+        Object.fromEntries(Object.entries(columns).map(([key, spec]) => [key, options.column(key, spec)])),
+      ) as PgTable,
+  }
+}
+
 /** A started backend. */
 export interface ConformanceBackend {
   /** A fresh Kysely dialect with its own client (a Kysely instance closes it on destroy). */

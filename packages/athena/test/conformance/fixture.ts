@@ -33,6 +33,7 @@ import type {
   ConformanceFixture,
   Limitation,
 } from '../../../../test/conformance/fixture.ts'
+import { drizzleFixture } from '../../../../test/conformance/fixture.ts'
 import { athenaTypes } from './type-table.ts'
 
 /** Hive DDL types (the suite writes them in CREATE TABLE as they are). */
@@ -165,17 +166,7 @@ function backend(local: AthenaLocal, observer: AthenaClient, mode: ResultMode): 
   return {
     dialect: (options = {}) =>
       new AthenaDialect({ ...config(options.password), migrationLock: { pollMs: 50, timeoutMs: 60_000 } }),
-    drizzle: {
-      open(schema) {
-        const db = drizzle(client(), schema ? { schema } : {})
-        return { db, close: () => db.$client.close() }
-      },
-      table: (name, columns) =>
-        pgTable(
-          name,
-          Object.fromEntries(Object.entries(columns).map(([key, spec]) => [key, column(key, spec)])),
-        ),
-    },
+    drizzle: drizzleFixture({ open: (config) => drizzle(client(), config), table: pgTable, column }),
     columnType: (kind) => TYPES[kind],
     series: (n) => ({
       // sequence() makes at most 10,000 elements: two of them crossed for longer series.

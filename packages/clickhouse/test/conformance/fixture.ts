@@ -36,6 +36,7 @@ import type {
   Limitation,
   TypeCase,
 } from '../../../../test/conformance/fixture.ts'
+import { drizzleFixture } from '../../../../test/conformance/fixture.ts'
 import { type BackendName, startBackend } from '../backends.ts'
 import { runningCount } from '../processes.ts'
 import { endlessQuery, slowQuery } from './statements.ts'
@@ -216,17 +217,7 @@ function backend(
         ...(options.password === undefined ? {} : { password: options.password }),
         sessions: options.sessions === true,
       }),
-    drizzle: {
-      open(schema) {
-        const db = drizzle(config(), schema ? { schema } : {})
-        return { db, close: () => db.$client.close() }
-      },
-      table: (name, columns) =>
-        chTable(
-          name,
-          Object.fromEntries(Object.entries(columns).map(([key, spec]) => [key, column(key, spec)])),
-        ) as never,
-    },
+    drizzle: drizzleFixture({ open: (options) => drizzle(config(), options), table: chTable, column }),
     columnType: (kind, isNullable) => (isNullable ? `Nullable(${types[kind]})` : types[kind]),
     series: (n) => ({ sql: `SELECT number AS n FROM numbers(${n})`, value: (i) => BigInt(i) }),
     slow: (marker) => {

@@ -17,6 +17,7 @@ import type {
   ConformanceBackend,
   ConformanceFixture,
 } from '../../../../test/conformance/fixture.ts'
+import { drizzleFixture } from '../../../../test/conformance/fixture.ts'
 import { drizzle } from '../../src/drizzle/index.ts'
 import {
   ConnectionError,
@@ -174,17 +175,7 @@ function backend(
         // never released fails within the test's time instead of after 10 minutes.
         migrationLock: { timeoutMs: 10_000, waitSeconds: 1 },
       }),
-    drizzle: {
-      open(schema) {
-        const db = drizzle(client(), schema ? { schema } : {})
-        return { db, close: () => db.$client.close() }
-      },
-      table: (name, columns) =>
-        pgTable(
-          name,
-          Object.fromEntries(Object.entries(columns).map(([key, spec]) => [key, column(key, spec)])),
-        ),
-    },
+    drizzle: drizzleFixture({ open: (config) => drizzle(client(), config), table: pgTable, column }),
     columnType: (kind) => TYPES[kind],
     introspectedType: (kind) => TYPES[kind].replace(/\(.*$/, ''),
     // A table rather than a recursive WITH, so the series also works as a subquery.
