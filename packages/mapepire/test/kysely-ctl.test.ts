@@ -4,16 +4,9 @@
  * they stay lower-case in the catalog.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { kyselyCtlProject } from '../../../test/support/kysely-ctl.ts'
 import { useMapepireLocal } from './support/local.ts'
-
-const run = promisify(execFile)
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
 const bed = useMapepireLocal()
 
@@ -21,12 +14,9 @@ describe('kysely-ctl with MapepireDialect', () => {
   test('migrates up, lists and rolls back from a kysely.config.ts', { timeout: 180_000 }, async () => {
     const setup = bed.client()
     await setup.query('CREATE SCHEMA CTLAPP')
-    mkdirSync(join(ROOT, '.tmp'), { recursive: true })
-    const dir = mkdtempSync(join(ROOT, '.tmp', 'kysely-ctl-mapepire-'))
-    try {
-      writeFileSync(
-        join(dir, 'kysely.config.ts'),
-        `import { MapepireDialect } from '@tributary/mapepire'
+    const project = kyselyCtlProject({
+      prefix: 'kysely-ctl-mapepire-',
+      config: `import { MapepireDialect } from '@tributary/mapepire'
 import { defineConfig } from 'kysely-ctl'
 
 export default defineConfig({
@@ -42,11 +32,8 @@ export default defineConfig({
   migrations: { migrationFolder: 'migrations' },
 })
 `,
-      )
-      mkdirSync(join(dir, 'migrations'))
-      writeFileSync(
-        join(dir, 'migrations', '1_orders.ts'),
-        `import type { Kysely } from 'kysely'
+      migrations: {
+        '1_orders.ts': `import type { Kysely } from 'kysely'
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('orders').addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('total', 'decimal(10, 2)', (c) => c.notNull()).execute()
@@ -55,10 +42,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('orders').execute()
 }
 `,
-      )
-      writeFileSync(
-        join(dir, 'migrations', '2_orders_note.ts'),
-        `import type { Kysely } from 'kysely'
+        '2_orders_note.ts': `import type { Kysely } from 'kysely'
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('orders').addColumn('note', 'varchar(200)').execute()
 }
@@ -66,25 +50,16 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('orders').dropColumn('note').execute()
 }
 `,
-      )
-      const env = {
-        ...process.env,
+      },
+      env: {
         DB2_HOST: bed.local.host,
         DB2_PORT: String(bed.local.port),
         DB2_USER: bed.local.user,
         DB2_PASSWORD: bed.local.password,
         DB2_CA: String(bed.local.ca),
-        NO_COLOR: '1',
-      }
-      const ctl = async (...args: string[]) => {
-        const bin = join(ROOT, 'node_modules', 'kysely-ctl', 'dist', 'bin.mjs')
-        const { stdout, stderr } = await run(
-          process.execPath,
-          ['--conditions=tributary-source', bin, ...args, '--no-outdated-check'],
-          { cwd: dir, env, timeout: 120_000 },
-        )
-        return `${stdout}${stderr}`
-      }
+      },
+    })
+    try {
       const columns = async () =>
         (
           await setup.query<{ COLUMN_NAME: string }>(
@@ -92,20 +67,20 @@ export async function down(db: Kysely<any>): Promise<void> {
           )
         ).rows.map((r) => r.COLUMN_NAME)
 
-      const latest = await ctl('migrate:latest')
+      const latest = await project.ctl('migrate:latest')
       assert.match(latest, /1_orders/)
       assert.match(latest, /2_orders_note/)
       assert.deepEqual(await columns(), ['id', 'total', 'note'])
-      const listed = await ctl('migrate:list')
+      const listed = await project.ctl('migrate:list')
       assert.match(listed, /1_orders/)
       assert.match(listed, /2_orders_note/)
-      const rolled = await ctl('migrate:rollback', '--all')
+      const rolled = await project.ctl('migrate:rollback', '--all')
       assert.match(rolled, /1_orders/)
       assert.deepEqual(await columns(), [])
       const recorded = await setup.query<{ N: number }>('SELECT COUNT(*) AS N FROM CTLAPP."kysely_migration"')
       assert.deepEqual(recorded.rows, [{ N: 0 }])
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      project.remove()
     }
   })
 })

@@ -4,20 +4,13 @@
  * and kysely-ctl run as its users run it, from a config file.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { GetTableMetadataCommand } from '@aws-sdk/client-athena'
 import { AthenaDialect, TimeoutError } from '@tributary/athena'
 import { Kysely, sql } from 'kysely'
 import { type Migration, Migrator, NO_MIGRATIONS } from 'kysely/migration'
+import { kyselyCtlProject } from '../../../../test/support/kysely-ctl.ts'
 import { type LocalAthena, startLocalAthena } from '../support/athena-local.ts'
-
-const run = promisify(execFile)
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url))
 
 let athena: LocalAthena
 
@@ -153,13 +146,10 @@ describe('migrations on athena-local', () => {
   test('kysely-ctl migrates up, lists and rolls back from a kysely.config.ts', {
     timeout: 180_000,
   }, async () => {
-    mkdirSync(join(ROOT, '.tmp'), { recursive: true })
-    const dir = mkdtempSync(join(ROOT, '.tmp', 'kysely-ctl-'))
-    try {
-      const local = athena.local
-      writeFileSync(
-        join(dir, 'kysely.config.ts'),
-        `import { AthenaDialect } from '@tributary/athena'
+    const local = athena.local
+    const project = kyselyCtlProject({
+      prefix: 'kysely-ctl-',
+      config: `import { AthenaDialect } from '@tributary/athena'
 import { defineConfig } from 'kysely-ctl'
 
 export default defineConfig({
@@ -178,11 +168,8 @@ export default defineConfig({
   migrations: { migrationFolder: 'migrations' },
 })
 `,
-      )
-      mkdirSync(join(dir, 'migrations'))
-      writeFileSync(
-        join(dir, 'migrations', '1_orders.ts'),
-        `import type { Kysely } from 'kysely'
+      migrations: {
+        '1_orders.ts': `import type { Kysely } from 'kysely'
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('orders').addColumn('id', 'bigint').addColumn('total', 'decimal(10, 2)').execute()
 }
@@ -190,40 +177,24 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('orders').execute()
 }
 `,
-      )
-      writeFileSync(
-        join(dir, 'migrations', '2_orders_note.ts'),
-        `import type { Kysely } from 'kysely'
+        '2_orders_note.ts': `import type { Kysely } from 'kysely'
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('orders').addColumn('note', 'text').execute()
 }
 export async function down(): Promise<void> {}
 `,
-      )
-      const env = {
-        ...process.env,
+      },
+      env: {
         ATHENA_ENDPOINT: local.endpoint,
         ATHENA_S3_ENDPOINT: local.s3Endpoint,
         AWS_REGION: local.region,
         ATHENA_KEY: local.credentials.accessKeyId,
         ATHENA_SECRET: local.credentials.secretAccessKey,
         ATHENA_OUTPUT: local.outputLocation,
-        NO_COLOR: '1',
-      }
-      const ctl = async (...args: string[]) => {
-        const bin = join(ROOT, 'node_modules', 'kysely-ctl', 'dist', 'bin.mjs')
-        const { stdout, stderr } = await run(
-          process.execPath,
-          ['--conditions=tributary-source', bin, ...args, '--no-outdated-check'],
-          {
-            cwd: dir,
-            env,
-            timeout: 120_000,
-          },
-        )
-        return `${stdout}${stderr}`
-      }
-      const latest = await ctl('migrate:latest')
+      },
+    })
+    try {
+      const latest = await project.ctl('migrate:latest')
       assert.match(latest, /1_orders/)
       assert.match(latest, /2_orders_note/)
       assert.equal(await tableType('orders'), 'ICEBERG')
@@ -238,9 +209,9 @@ export async function down(): Promise<void> {}
         TableMetadata?.Columns?.map((c) => `${c.Name} ${c.Type}`),
         ['id bigint', 'total decimal(10,2)', 'note string'],
       )
-      const listed = await ctl('migrate:list')
+      const listed = await project.ctl('migrate:list')
       assert.match(listed, /1_orders/)
-      const rolled = await ctl('migrate:rollback', '--all')
+      const rolled = await project.ctl('migrate:rollback', '--all')
       assert.match(rolled, /1_orders/)
       await assert.rejects(
         athena.sdk.send(
@@ -261,7 +232,7 @@ export async function down(): Promise<void> {}
         await db.destroy()
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      project.remove()
     }
   })
 })
