@@ -9,27 +9,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ParameterError, typed } from '@tributary/athena'
+import { int, pick, type Rng, seededRandom } from '../../../../test/support/seeded-random.ts'
 import { type LocalAthena, startLocalAthena } from '../support/athena-local.ts'
 
 const SEED = 0x5eed_a7a1
 const VALUES_PER_MODE = 240
 const PER_QUERY = 24
-
-type Rng = () => number
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const int = (rng: Rng, n: number) => Math.floor(rng() * n)
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)]!
 
 /** Pieces that have broken SQL literal handling somewhere: quotes, escapes, comments, markers, expressions. */
 const HOSTILE = [
@@ -176,7 +161,7 @@ function randomCase(rng: Rng): Case {
 }
 
 function cases(seed: number, count: number): Case[] {
-  const rng = mulberry32(seed)
+  const rng = seededRandom(seed)
   return Array.from({ length: count }, () => {
     const c = randomCase(rng)
     return c.expected === undefined ? { ...c, expected: c.value } : c

@@ -9,6 +9,8 @@
  * is tested separately.
  */
 
+import { int, pick, type Rng, seededRandom } from '../../../../test/support/seeded-random.ts'
+
 export interface ParameterCase {
   /** The JS value to send. */
   value: unknown
@@ -27,29 +29,13 @@ interface Gen {
   sql: string
 }
 
-type Rng = () => number
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function* generateParameterCases(seed: number, count: number): Generator<ParameterCase> {
-  const rng = mulberry32(seed)
+  const rng = seededRandom(seed)
   for (let i = 0; i < count; i++) {
     const g = anyType(rng, 0)
     yield { value: g.value, type: g.type, expression: g.sql }
   }
 }
-
-const int = (rng: Rng, n: number) => Math.floor(rng() * n)
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)] as T
 
 function randomBigint(rng: Rng, bits: number): bigint {
   let n = 0n

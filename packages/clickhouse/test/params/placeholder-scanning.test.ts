@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { scanCode } from '@tributary/core'
+import { seededRandom } from '../../../../test/support/seeded-random.ts'
 import { findPlaceholders } from '../../src/params/placeholders.ts'
 import { CLICKHOUSE_SQL } from '../../src/statement-kind.ts'
 
@@ -12,17 +13,6 @@ import { CLICKHOUSE_SQL } from '../../src/statement-kind.ts'
  * generated from known pieces, so which placeholders are code is known without
  * any scanner.
  */
-
-/** A small seeded generator (mulberry32), so every run checks the same statements. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TYPES = [
   'UInt8',
@@ -110,7 +100,7 @@ function dataPiece(next: () => number): string {
 }
 
 test('placeholders are found in code and only there, as core reads ClickHouse SQL', () => {
-  const next = random(20261201)
+  const next = seededRandom(20261201)
   for (let round = 0; round < 3000; round++) {
     let sql = 'SELECT '
     const expected: [name: string, type: string, start: number][] = []
