@@ -15,6 +15,7 @@ import {
 } from '@tributary/clickhouse'
 import { chdb } from '@tributary/clickhouse/embedded'
 import { endlessBoundQuery, marker, waitUntilGone, waitUntilListed } from '../processes.ts'
+import { assertExecutionTimeFromLimit } from '../transport/execution-time.ts'
 
 const GUARD = { timeout: 120_000 }
 
@@ -101,21 +102,7 @@ describe('createClient options on embedded ClickHouse', () => {
     'the engine gets max_execution_time from the limit where the client reads the result whole',
     GUARD,
     async () => {
-      const client = createClient({ transport: chdb(), requestTimeoutMs: 5000 })
-      const sql = "SELECT value FROM system.settings WHERE name = 'max_execution_time'"
-      try {
-        assert.equal(Number((await client.query<{ value: string }>(sql)).rows[0]!.value), 5)
-        // A stream is read at the caller's pace, which the engine's clock would count against it.
-        const streamed: string[] = []
-        for await (const row of client.stream<{ value: string }>(sql)) streamed.push(row.value)
-        assert.equal(Number(streamed[0]), 0)
-        const own = await client.query<{ value: string }>(sql, undefined, {
-          settings: { max_execution_time: 77 },
-        })
-        assert.equal(Number(own.rows[0]!.value), 77)
-      } finally {
-        await client.close()
-      }
+      await assertExecutionTimeFromLimit({ transport: chdb() })
     },
   )
 

@@ -10,6 +10,7 @@ import net from 'node:net'
 import { describe, test } from 'node:test'
 import { createClient, createHttpTransport, ServerError, sleep, TimeoutError } from '@tributary/clickhouse'
 import { type BackendContext, forEachBackend, HTTP_BACKENDS, uniqueTable } from '../backends.ts'
+import { assertExecutionTimeFromLimit } from './execution-time.ts'
 
 /** Rows of about 1 KB, so that 20,000 of them are more than the socket buffers hold. */
 const WIDE_ROWS =
@@ -76,23 +77,7 @@ forEachBackend(
     })
 
     test('the server gets max_execution_time from the limit where the client reads the result whole', async () => {
-      const client = createClient({ ...ctx().config(), requestTimeoutMs: 5000 })
-      const sql = "SELECT value FROM system.settings WHERE name = 'max_execution_time'"
-      try {
-        const { rows } = await client.query<{ value: string }>(sql)
-        assert.equal(Number(rows[0]!.value), 5)
-        // A stream is read at the caller's pace, which the server's clock would count against it.
-        const streamed: string[] = []
-        for await (const row of client.stream<{ value: string }>(sql)) streamed.push(row.value)
-        assert.equal(Number(streamed[0]), 0)
-        // A limit the caller set explicitly is left alone.
-        const own = await client.query<{ value: string }>(sql, undefined, {
-          settings: { max_execution_time: 77 },
-        })
-        assert.equal(Number(own.rows[0]!.value), 77)
-      } finally {
-        await client.close()
-      }
+      await assertExecutionTimeFromLimit(ctx().config())
     })
 
     test('SELECT sleep(3) with a 1.5 s limit times out', async () => {
