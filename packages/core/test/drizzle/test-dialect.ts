@@ -1,4 +1,4 @@
-/** A minimal BridgeDialect for the tests: `?` placeholders, with the encoder's SQL type noted when there is one. */
+/** Minimal BridgeDialects for the tests: `?` placeholders, with the encoder's SQL type noted when there is one. */
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { BridgeDialect, type BridgeDialectConfig, type FinalStatement } from '../../src/drizzle/index.ts'
@@ -33,4 +33,39 @@ export class QuestionMarkDialect extends BridgeDialect {
 /** Athena's clause order: OFFSET before LIMIT. */
 export class OffsetFirstDialect extends QuestionMarkDialect {
   override readonly limitOffsetOrder = 'offset-limit' as const
+}
+
+/**
+ * Marks each parameter bound through a column with the column's SQL type, and prefixes marked values with
+ * it when the statement runs: what a driver does to give text values the type their column has.
+ */
+export class MarkingDialect extends BridgeDialect<string> {
+  readonly system = 'athena' as const
+  readonly databaseName = 'TestDB'
+  /** A rewrite of the rendered text, as a dialect that adjusts pg-core's SQL makes. */
+  rewrite: ((text: string) => string) | undefined
+
+  formatParam(
+    index: number,
+    _value: unknown,
+    encoder: DriverValueEncoder<unknown, unknown> | undefined,
+  ): string {
+    if (encoder && 'getSQLType' in encoder) this.markParameter(index, (encoder as PgColumn).getSQLType())
+    return '?'
+  }
+
+  protected override statementText(rendered: string): string {
+    return this.rewrite ? this.rewrite(rendered) : rendered
+  }
+
+  override finalizeStatement(sql: string, params: unknown[]): FinalStatement {
+    const out = [...params]
+    for (const [index, type] of this.parameterMarks(sql) ?? []) out[index] = `${type}:${String(out[index])}`
+    return { sql, params: out }
+  }
+
+  /** The marks kept for a statement text (the protected accessor, for assertions). */
+  marksOf(sql: string): readonly (readonly [number, string])[] | undefined {
+    return this.parameterMarks(sql)
+  }
 }

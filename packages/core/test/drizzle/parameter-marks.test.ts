@@ -1,0 +1,87 @@
+/**
+ * The parameter marks a dialect notes while a statement is built (from formatParam) and reads back when it
+ * runs (in finalizeStatement): kept once in BridgeDialect, by statement text, for a bounded number of texts.
+ */
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { eq, sql } from 'drizzle-orm'
+import { integer, pgTable, text } from 'drizzle-orm/pg-core'
+import { PARAMETER_MARKS_KEPT } from '../../src/drizzle/dialect.ts'
+import { createDrizzleDatabase } from '../../src/drizzle/index.ts'
+import { FakeClient } from './fake-client.ts'
+import { MarkingDialect } from './test-dialect.ts'
+
+const items = pgTable('items', {
+  id: integer('id').notNull(),
+  name: text('name'),
+})
+
+function setup() {
+  const client = new FakeClient()
+  const dialect = new MarkingDialect()
+  const db = createDrizzleDatabase({ client, dialect })
+  return { client, dialect, db }
+}
+
+describe('parameter marks', () => {
+  test('values bound through a column reach the client marked; raw values stay as they are', async () => {
+    const { db, client } = setup()
+    await db
+      .select()
+      .from(items)
+      .where(sql`${eq(items.name, 'a')} and ${items.id} = ${7}`)
+    assert.deepEqual(client.last.params, ['text:a', 7])
+    await db.insert(items).values({ id: 1, name: 'b' })
+    assert.deepEqual(client.last.params, ['integer:1', 'text:b'])
+  })
+
+  test('a prepared statement keeps its marks for every run', async () => {
+    const { db, client } = setup()
+    const prepared = db.select().from(items).where(eq(items.name, 'x')).prepare('p')
+    await prepared.execute()
+    assert.deepEqual(client.last.params, ['text:x'])
+    await db.select().from(items).where(sql`${items.id} = ${3}`)
+    assert.deepEqual(client.last.params, [3])
+    await prepared.execute()
+    assert.deepEqual(client.last.params, ['text:x'])
+  })
+
+  test('marks are kept under the text the dialect finally gives the statement', async () => {
+    const { db, client, dialect } = setup()
+    dialect.rewrite = (text) => `/* adjusted */ ${text}`
+    await db.select().from(items).where(eq(items.id, 2))
+    assert.match(client.last.sql, /^\/\* adjusted \*\/ select/)
+    assert.deepEqual(client.last.params, ['integer:2'])
+  })
+
+  test('a statement without marks keeps nothing; a build that fails leaves no marks behind', () => {
+    const { db, dialect } = setup()
+    const plain = db.select().from(items).where(sql`${items.id} = ${1}`).toSQL()
+    assert.equal(dialect.marksOf(plain.sql), undefined)
+    dialect.rewrite = () => {
+      throw new Error('refused')
+    }
+    assert.throws(() => db.select().from(items).where(eq(items.name, 'z')).toSQL(), /refused/)
+    dialect.rewrite = undefined
+    const after = db.select().from(items).where(sql`${items.name} = ${'z'}`).toSQL()
+    assert.equal(dialect.marksOf(after.sql), undefined)
+  })
+
+  test(`the marks of at most ${PARAMETER_MARKS_KEPT} statement texts are kept, the least recently built forgotten first`, () => {
+    const { db, dialect } = setup()
+    const build = (i: number) =>
+      db
+        .select()
+        .from(items)
+        .where(sql`${eq(items.id, 1)} or ${sql.raw(`${i} = 0`)}`)
+        .toSQL().sql
+    const first = build(0)
+    const second = build(1)
+    for (let i = 2; i < PARAMETER_MARKS_KEPT; i++) build(i)
+    assert.deepEqual(dialect.marksOf(first), [[0, 'integer']])
+    build(0) // built again: now the most recent
+    build(PARAMETER_MARKS_KEPT)
+    assert.deepEqual(dialect.marksOf(first), [[0, 'integer']])
+    assert.equal(dialect.marksOf(second), undefined)
+  })
+})
