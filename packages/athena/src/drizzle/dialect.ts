@@ -32,7 +32,7 @@ import {
   PgTimestamp,
   PgTimestampString,
 } from 'drizzle-orm/pg-core'
-import type { DriverValueEncoder, QueryWithTypings } from 'drizzle-orm/sql/sql'
+import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { typed } from '../params/typed.ts'
 
 export type AthenaDrizzleDialectConfig = BridgeDialectConfig
@@ -44,16 +44,11 @@ type Conversion =
   | { kind: 'decimal' }
   | { kind: 'json' }
 
-/** Statements whose parameters need converting, by SQL text (bounded). */
-const CONVERSIONS_KEPT = 500
-
-export class AthenaDrizzleDialect extends BridgeDialect {
+export class AthenaDrizzleDialect extends BridgeDialect<Conversion> {
   static override readonly [entityKind]: string = 'AthenaDrizzleDialect'
   readonly system = 'athena' as const
   readonly databaseName = 'Amazon Athena'
   override readonly limitOffsetOrder = 'offset-limit' as const
-  #pending: [number, Conversion][] = []
-  readonly #conversions = new Map<string, [number, Conversion][]>()
 
   constructor(config: AthenaDrizzleDialectConfig = {}) {
     super(config)
@@ -65,26 +60,12 @@ export class AthenaDrizzleDialect extends BridgeDialect {
     encoder: DriverValueEncoder<unknown, unknown> | undefined,
   ): string {
     const conversion = conversionOf(encoder)
-    if (conversion) this.#pending.push([index, conversion])
+    if (conversion) this.markParameter(index, conversion)
     return '?'
   }
 
-  override sqlToQuery(query: SQL, invokeSource?: 'indexes' | undefined): QueryWithTypings {
-    this.#pending = []
-    const built = super.sqlToQuery(query, invokeSource)
-    const pending = this.#pending
-    this.#pending = []
-    if (pending.length > 0) {
-      this.#conversions.delete(built.sql)
-      this.#conversions.set(built.sql, pending)
-      if (this.#conversions.size > CONVERSIONS_KEPT)
-        this.#conversions.delete(this.#conversions.keys().next().value!)
-    }
-    return built
-  }
-
   override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
-    const conversions = this.#conversions.get(sqlText)
+    const conversions = this.parameterMarks(sqlText)
     if (!conversions) return { sql: sqlText, params }
     const out = [...params]
     for (const [index, conversion] of conversions) {

@@ -64,6 +64,15 @@ export interface FinalStatement {
 
 type SetOperator = PgSelectConfig['setOperators'][number]
 
+/** A parameter's index (0-based) and what the dialect noted about it while the statement was built. */
+export type ParameterMark<Mark> = readonly [index: number, mark: Mark]
+
+/**
+ * Statement texts whose parameter marks are kept. A prepared statement is built once and run many times, so
+ * its marks must outlive the build; the least recently built text is forgotten first.
+ */
+export const PARAMETER_MARKS_KEPT = 500
+
 type RelationalQueryOptions = {
   fullSchema: Record<string, unknown>
   schema: TablesRelationalConfig
@@ -76,8 +85,18 @@ type RelationalQueryOptions = {
   joinOn?: SQL
 }
 
-export abstract class BridgeDialect extends PgDialect {
+/**
+ * `Mark` is what a dialect notes about a parameter while the statement is built (`markParameter`, from
+ * `formatParam`) and reads back when it runs (`parameterMarks`, in `finalizeStatement`): typically the
+ * type a value sent as text must be given.
+ */
+export abstract class BridgeDialect<Mark = unknown> extends PgDialect {
   static override readonly [entityKind]: string = 'TributaryBridgeDialect'
+
+  /** Marks noted while the statement being built is rendered. */
+  #marking: [number, Mark][] = []
+  /** Marks of the statements built so far, by their final text (at most PARAMETER_MARKS_KEPT texts). */
+  readonly #marks = new Map<string, readonly ParameterMark<Mark>[]>()
 
   /** The database, for error messages and `DatabaseError.system`. */
   abstract readonly system: string
@@ -155,6 +174,27 @@ export abstract class BridgeDialect extends PgDialect {
     )
   }
 
+  /**
+   * Notes, from `formatParam`, that parameter `index` of the statement being built needs `mark` when it
+   * runs; `parameterMarks` gives the marks back by the statement's text.
+   */
+  protected markParameter(index: number, mark: Mark): void {
+    this.#marking.push([index, mark])
+  }
+
+  /** The marks noted while the statement with this text was built; undefined if it had none. */
+  protected parameterMarks(sqlText: string): readonly ParameterMark<Mark>[] | undefined {
+    return this.#marks.get(sqlText)
+  }
+
+  /**
+   * The text the database is sent, from the text pg-core rendered: a dialect may rewrite it, or refuse the
+   * statement by throwing. Marks are kept under the text this returns. The default changes nothing.
+   */
+  protected statementText(rendered: string): string {
+    return rendered
+  }
+
   /** Quotes a string for `sql.inlineParams()`; standard SQL doubles the quote. */
   override escapeString(str: string): string {
     return `'${str.replace(/'/g, "''")}'`
@@ -195,22 +235,36 @@ export abstract class BridgeDialect extends PgDialect {
     // Param; remembering it lets formatParam see the column a value belongs to
     // (needed to type a NULL, which carries no type of its own).
     let pendingEncoder: DriverValueEncoder<unknown, unknown> | undefined
-    const built = query.toQuery({
-      casing: dialectInternals(this).casing,
-      escapeName: (name) => this.escapeName(name),
-      escapeParam: (num, value) => {
-        const encoder = pendingEncoder
-        pendingEncoder = undefined
-        return this.formatParam(num, value, encoder)
-      },
-      escapeString: (str) => this.escapeString(str),
-      prepareTyping: (encoder): QueryTypingsValue => {
-        pendingEncoder = encoder
-        return 'none'
-      },
-      invokeSource,
-    })
-    return { sql: built.sql, params: built.params }
+    const outer = this.#marking
+    this.#marking = []
+    try {
+      const built = query.toQuery({
+        casing: dialectInternals(this).casing,
+        escapeName: (name) => this.escapeName(name),
+        escapeParam: (num, value) => {
+          const encoder = pendingEncoder
+          pendingEncoder = undefined
+          return this.formatParam(num, value, encoder)
+        },
+        escapeString: (str) => this.escapeString(str),
+        prepareTyping: (encoder): QueryTypingsValue => {
+          pendingEncoder = encoder
+          return 'none'
+        },
+        invokeSource,
+      })
+      const text = this.statementText(built.sql)
+      if (this.#marking.length > 0) this.#keepMarks(text, this.#marking)
+      return { sql: text, params: built.params }
+    } finally {
+      this.#marking = outer
+    }
+  }
+
+  #keepMarks(text: string, marks: readonly ParameterMark<Mark>[]): void {
+    this.#marks.delete(text)
+    this.#marks.set(text, marks)
+    if (this.#marks.size > PARAMETER_MARKS_KEPT) this.#marks.delete(this.#marks.keys().next().value!)
   }
 
   override buildSelectQuery(config: PgSelectConfig): SQL {

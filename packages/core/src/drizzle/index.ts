@@ -18,6 +18,7 @@ export {
   type DeleteStatementParts,
   type FinalStatement,
   type LimitValue,
+  type ParameterMark,
   type UpdateStatementParts,
 } from './dialect.ts'
 export { dialectInternals } from './internals.ts'

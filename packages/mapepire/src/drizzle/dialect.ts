@@ -26,7 +26,7 @@ import {
   PgTimestamp,
   type PgUpdateConfig,
 } from 'drizzle-orm/pg-core'
-import type { DriverValueEncoder, QueryWithTypings } from 'drizzle-orm/sql/sql'
+import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { SYSTEM } from '../errors.ts'
 import { castType } from '../kysely/compiler.ts'
 import { codeWords } from '../statement-kind.ts'
@@ -44,17 +44,11 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}\.\d{3})Z$/
  */
 const COUNT_QUERY = /^select count\(\*\) as count from ([\s\S]*);$/
 
-/** Statements whose parameters need rewriting, by SQL text (bounded). */
-const CONVERSIONS_KEPT = 500
-
-export class Db2DrizzleDialect extends BridgeDialect {
+export class Db2DrizzleDialect extends BridgeDialect<Conversion> {
   static override readonly [entityKind]: string = 'Db2DrizzleDialect'
   readonly system = SYSTEM
   readonly databaseName = 'Db2 for i'
   override readonly supportsReturning = true
-  /** Parameter rewrites found while the statement being built was rendered. */
-  #pending: [number, Conversion][] = []
-  readonly #conversions = new Map<string, [number, Conversion][]>()
 
   constructor(config: Db2DrizzleDialectConfig = {}) {
     super(config)
@@ -65,34 +59,23 @@ export class Db2DrizzleDialect extends BridgeDialect {
     value: unknown,
     encoder: DriverValueEncoder<unknown, unknown> | undefined,
   ): string {
-    if (is(encoder, PgTimestamp)) this.#pending.push([index, 'timestamp'])
-    else if (is(encoder, PgDate)) this.#pending.push([index, 'date'])
+    if (is(encoder, PgTimestamp)) this.markParameter(index, 'timestamp')
+    else if (is(encoder, PgDate)) this.markParameter(index, 'date')
     if (is(value, Placeholder) || is(encoder, Column)) return '?'
     const raw = is(value, Param) ? value.value : value
     if (is(raw, Placeholder)) return '?'
     return `cast(? as ${castType(raw)})`
   }
 
-  override sqlToQuery(query: SQL, invokeSource?: 'indexes' | undefined): QueryWithTypings {
-    this.#pending = []
-    let built = super.sqlToQuery(query, invokeSource)
-    const count = COUNT_QUERY.exec(built.sql)
-    if (count) built = { ...built, sql: `select count(*) as "count" from ${count[1]}` }
-    const pending = this.#pending
-    this.#pending = []
-    refuseIlike(built.sql)
-    if (pending.length > 0) {
-      this.#conversions.delete(built.sql)
-      this.#conversions.set(built.sql, pending)
-      if (this.#conversions.size > CONVERSIONS_KEPT) {
-        this.#conversions.delete(this.#conversions.keys().next().value!)
-      }
-    }
-    return built
+  protected override statementText(rendered: string): string {
+    const count = COUNT_QUERY.exec(rendered)
+    const text = count ? `select count(*) as "count" from ${count[1]}` : rendered
+    refuseIlike(text)
+    return text
   }
 
   override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
-    const conversions = this.#conversions.get(sqlText)
+    const conversions = this.parameterMarks(sqlText)
     if (!conversions) return { sql: sqlText, params }
     const out = [...params]
     for (const [index, kind] of conversions) {
