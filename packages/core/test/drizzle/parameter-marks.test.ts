@@ -46,6 +46,36 @@ describe('parameter marks', () => {
     assert.deepEqual(client.last.params, ['text:x'])
   })
 
+  test('a prepared statement keeps its marks however many other statements are built after it', async () => {
+    const { db, client } = setup()
+    const prepared = db.select().from(items).where(eq(items.name, 'x')).prepare('startup')
+    for (let i = 0; i < 2000; i++) {
+      db.select()
+        .from(items)
+        .where(sql`${eq(items.id, i)} or ${sql.raw(`${i} = 0`)}`)
+        .toSQL()
+    }
+    await prepared.execute()
+    assert.deepEqual(client.last.params, ['text:x'])
+  })
+
+  test('statements with the same text but different bindings keep their own marks', async () => {
+    const { db, client } = setup()
+    const bound = db.select().from(items).where(eq(items.name, 'a'))
+    const raw = db.select().from(items).where(sql`${items.name} = ${'b'}`)
+    assert.equal(bound.toSQL().sql, raw.toSQL().sql)
+    await bound
+    assert.deepEqual(client.last.params, ['text:a'])
+    await raw
+    assert.deepEqual(client.last.params, ['b'])
+    const preparedRaw = db.select().from(items).where(sql`${items.name} = ${'c'}`).prepare('raw')
+    const preparedBound = db.select().from(items).where(eq(items.name, 'd')).prepare('bound')
+    await preparedRaw.execute()
+    assert.deepEqual(client.last.params, ['c'])
+    await preparedBound.execute()
+    assert.deepEqual(client.last.params, ['text:d'])
+  })
+
   test('marks are kept under the text the dialect finally gives the statement', async () => {
     const { db, client, dialect } = setup()
     dialect.rewrite = (text) => `/* adjusted */ ${text}`
