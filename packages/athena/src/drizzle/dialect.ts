@@ -21,7 +21,7 @@ import {
   type LimitValue,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
-import { entityKind, getTableColumns, is, Param, Placeholder, type SQL, sql } from 'drizzle-orm'
+import { entityKind, getTableColumns, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm'
 import {
   PgDate,
   PgDateString,
@@ -64,9 +64,9 @@ export class AthenaDrizzleDialect extends BridgeDialect<Conversion> {
     return '?'
   }
 
-  override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
-    const conversions = this.parameterMarks(sqlText)
-    if (!conversions) return { sql: sqlText, params }
+  override finalizeStatement(query: Query, params: unknown[]): { sql: string; params: unknown[] } {
+    const conversions = this.parameterMarks(query)
+    if (!conversions) return { sql: query.sql, params }
     const out = [...params]
     for (const [index, conversion] of conversions) {
       const value = out[index]
@@ -86,7 +86,7 @@ export class AthenaDrizzleDialect extends BridgeDialect<Conversion> {
           break
       }
     }
-    return { sql: sqlText, params: out }
+    return { sql: query.sql, params: out }
   }
 
   override limitOperand(value: LimitValue): SQL {

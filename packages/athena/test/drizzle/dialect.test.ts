@@ -63,7 +63,7 @@ describe('Athena SQL from Drizzle', () => {
         ),
       )
     const built = dialect.sqlToQuery(query.getSQL())
-    const { params } = dialect.finalizeStatement(built.sql, built.params)
+    const { params } = dialect.finalizeStatement(built, built.params)
     const shown = params.map((p) => (p instanceof TypedValue ? `${p.type} ${String(p.value)}` : p))
     // pg-core sends a timestamp as its ISO text; the literal formatter reads it as the instant it names.
     assert.deepEqual(shown, [

@@ -26,7 +26,7 @@ import {
   type LimitValue,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
-import { Column, entityKind, getTableName, is, Param, Placeholder, SQL, sql } from 'drizzle-orm'
+import { Column, entityKind, getTableName, is, Param, Placeholder, type Query, SQL, sql } from 'drizzle-orm'
 import { PgCustomColumn, type PgInsertConfig, type PgSelectConfig, type PgTable } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { formatType, parseType } from '../formats/type-parser.ts'
@@ -163,8 +163,8 @@ export class ClickHouseDrizzleDialect extends BridgeDialect {
     return placeholder(name, value)
   }
 
-  override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
-    sqlText = chooseJoinForm(sqlText, this.#legacyJoins === true)
+  override finalizeStatement(query: Query, params: unknown[]): { sql: string; params: unknown[] } {
+    const sqlText = chooseJoinForm(query.sql, this.#legacyJoins === true)
     if (!sqlText.includes(LIMIT_MARK) && !sqlText.includes(DEFERRED)) return { sql: sqlText, params }
     // Only placeholders in code: a string value inlined into the text may hold the same characters.
     const text = replacePlaceholders(sqlText, (p) => {

@@ -139,7 +139,7 @@ describe('ClickHouse SQL from Drizzle', () => {
         .prepare('j') as unknown as BridgePreparedQuery
       const dialect = (unknown as unknown as { dialect: ClickHouseDrizzleDialect }).dialect
       assert.equal(
-        dialect.finalizeStatement(prepared.getQuery().sql, []).sql,
+        dialect.finalizeStatement(prepared.getQuery(), []).sql,
         'select `users`.`id` from `users` inner join `posts` on `posts`.`user_id` = `users`.`id`',
       )
     } finally {

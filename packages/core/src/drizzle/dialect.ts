@@ -15,7 +15,7 @@ import type {
   TableRelationalConfig,
   TablesRelationalConfig,
 } from 'drizzle-orm'
-import { Column, entityKind, is, type Placeholder, SQL, sql } from 'drizzle-orm'
+import { Column, entityKind, is, type Placeholder, type Query, SQL, sql } from 'drizzle-orm'
 import type { MigrationConfig, MigrationMeta } from 'drizzle-orm/migrator'
 import type {
   PgDeleteConfig,
@@ -67,12 +67,6 @@ type SetOperator = PgSelectConfig['setOperators'][number]
 /** A parameter's index (0-based) and what the dialect noted about it while the statement was built. */
 export type ParameterMark<Mark> = readonly [index: number, mark: Mark]
 
-/**
- * Statement texts whose parameter marks are kept. A prepared statement is built once and run many times, so
- * its marks must outlive the build; the least recently built text is forgotten first.
- */
-export const PARAMETER_MARKS_KEPT = 500
-
 type RelationalQueryOptions = {
   fullSchema: Record<string, unknown>
   schema: TablesRelationalConfig
@@ -95,8 +89,11 @@ export abstract class BridgeDialect<Mark = unknown> extends PgDialect {
 
   /** Marks noted while the statement being built is rendered. */
   #marking: [number, Mark][] = []
-  /** Marks of the statements built so far, by their final text (at most PARAMETER_MARKS_KEPT texts). */
-  readonly #marks = new Map<string, readonly ParameterMark<Mark>[]>()
+  /**
+   * Marks of the statements built, by the query object `sqlToQuery` returned: a prepared statement runs that
+   * same object for as long as it lives, and two statements with the same text keep their own marks.
+   */
+  readonly #marks = new WeakMap<Query, readonly ParameterMark<Mark>[]>()
 
   /** The database, for error messages and `DatabaseError.system`. */
   abstract readonly system: string
@@ -149,10 +146,12 @@ export abstract class BridgeDialect<Mark = unknown> extends PgDialect {
 
   /**
    * Last step before a prepared statement goes to the client, after
-   * `sql.placeholder()` values were filled in. The default changes nothing.
+   * `sql.placeholder()` values were filled in. `query` is the object `sqlToQuery`
+   * returned (its text is `query.sql`; `parameterMarks(query)` gives its marks).
+   * The default changes nothing.
    */
-  finalizeStatement(sqlText: string, params: unknown[]): FinalStatement {
-    return { sql: sqlText, params }
+  finalizeStatement(query: Query, params: unknown[]): FinalStatement {
+    return { sql: query.sql, params }
   }
 
   override escapeName(name: string): string {
@@ -176,20 +175,20 @@ export abstract class BridgeDialect<Mark = unknown> extends PgDialect {
 
   /**
    * Notes, from `formatParam`, that parameter `index` of the statement being built needs `mark` when it
-   * runs; `parameterMarks` gives the marks back by the statement's text.
+   * runs; `parameterMarks` gives the marks back for the query object `sqlToQuery` returned.
    */
   protected markParameter(index: number, mark: Mark): void {
     this.#marking.push([index, mark])
   }
 
-  /** The marks noted while the statement with this text was built; undefined if it had none. */
-  protected parameterMarks(sqlText: string): readonly ParameterMark<Mark>[] | undefined {
-    return this.#marks.get(sqlText)
+  /** The marks noted while `sqlToQuery` built this query object; undefined if it had none. */
+  protected parameterMarks(query: Query): readonly ParameterMark<Mark>[] | undefined {
+    return this.#marks.get(query)
   }
 
   /**
    * The text the database is sent, from the text pg-core rendered: a dialect may rewrite it, or refuse the
-   * statement by throwing. Marks are kept under the text this returns. The default changes nothing.
+   * statement by throwing. The default changes nothing.
    */
   protected statementText(rendered: string): string {
     return rendered
@@ -253,18 +252,12 @@ export abstract class BridgeDialect<Mark = unknown> extends PgDialect {
         },
         invokeSource,
       })
-      const text = this.statementText(built.sql)
-      if (this.#marking.length > 0) this.#keepMarks(text, this.#marking)
-      return { sql: text, params: built.params }
+      const result: QueryWithTypings = { sql: this.statementText(built.sql), params: built.params }
+      if (this.#marking.length > 0) this.#marks.set(result, this.#marking)
+      return result
     } finally {
       this.#marking = outer
     }
-  }
-
-  #keepMarks(text: string, marks: readonly ParameterMark<Mark>[]): void {
-    this.#marks.delete(text)
-    this.#marks.set(text, marks)
-    if (this.#marks.size > PARAMETER_MARKS_KEPT) this.#marks.delete(this.#marks.keys().next().value!)
   }
 
   override buildSelectQuery(config: PgSelectConfig): SQL {

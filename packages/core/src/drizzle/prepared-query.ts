@@ -59,7 +59,7 @@ export class BridgePreparedQuery<
   /** The statement as the client will receive it, placeholders filled in. */
   statement(placeholderValues: Record<string, unknown> = {}): { sql: string; params: unknown[] } {
     const params = fillPlaceholders(this.query.params, placeholderValues)
-    const final = this.context.dialect.finalizeStatement(this.query.sql, params)
+    const final = this.context.dialect.finalizeStatement(this.query, params)
     this.context.logger.logQuery(final.sql, final.params)
     return final
   }

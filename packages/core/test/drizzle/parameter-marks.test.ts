@@ -1,12 +1,11 @@
 /**
  * The parameter marks a dialect notes while a statement is built (from formatParam) and reads back when it
- * runs (in finalizeStatement): kept once in BridgeDialect, by statement text, for a bounded number of texts.
+ * runs (in finalizeStatement): kept once in BridgeDialect, with the query object sqlToQuery returned.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { eq, sql } from 'drizzle-orm'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
-import { PARAMETER_MARKS_KEPT } from '../../src/drizzle/dialect.ts'
 import { createDrizzleDatabase } from '../../src/drizzle/index.ts'
 import { FakeClient } from './fake-client.ts'
 import { MarkingDialect } from './test-dialect.ts'
@@ -86,32 +85,16 @@ describe('parameter marks', () => {
 
   test('a statement without marks keeps nothing; a build that fails leaves no marks behind', () => {
     const { db, dialect } = setup()
-    const plain = db.select().from(items).where(sql`${items.id} = ${1}`).toSQL()
-    assert.equal(dialect.marksOf(plain.sql), undefined)
+    const plain = dialect.sqlToQuery(db.select().from(items).where(sql`${items.id} = ${1}`).getSQL())
+    assert.equal(dialect.marksOf(plain), undefined)
+    const marked = dialect.sqlToQuery(db.select().from(items).where(eq(items.id, 1)).getSQL())
+    assert.deepEqual(dialect.marksOf(marked), [[0, 'integer']])
     dialect.rewrite = () => {
       throw new Error('refused')
     }
     assert.throws(() => db.select().from(items).where(eq(items.name, 'z')).toSQL(), /refused/)
     dialect.rewrite = undefined
-    const after = db.select().from(items).where(sql`${items.name} = ${'z'}`).toSQL()
-    assert.equal(dialect.marksOf(after.sql), undefined)
-  })
-
-  test(`the marks of at most ${PARAMETER_MARKS_KEPT} statement texts are kept, the least recently built forgotten first`, () => {
-    const { db, dialect } = setup()
-    const build = (i: number) =>
-      db
-        .select()
-        .from(items)
-        .where(sql`${eq(items.id, 1)} or ${sql.raw(`${i} = 0`)}`)
-        .toSQL().sql
-    const first = build(0)
-    const second = build(1)
-    for (let i = 2; i < PARAMETER_MARKS_KEPT; i++) build(i)
-    assert.deepEqual(dialect.marksOf(first), [[0, 'integer']])
-    build(0) // built again: now the most recent
-    build(PARAMETER_MARKS_KEPT)
-    assert.deepEqual(dialect.marksOf(first), [[0, 'integer']])
-    assert.equal(dialect.marksOf(second), undefined)
+    const after = dialect.sqlToQuery(db.select().from(items).where(sql`${items.name} = ${'z'}`).getSQL())
+    assert.equal(dialect.marksOf(after), undefined)
   })
 })

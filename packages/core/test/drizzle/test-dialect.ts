@@ -1,4 +1,5 @@
 /** Minimal BridgeDialects for the tests: `?` placeholders, with the encoder's SQL type noted when there is one. */
+import type { Query } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { BridgeDialect, type BridgeDialectConfig, type FinalStatement } from '../../src/drizzle/index.ts'
@@ -23,8 +24,8 @@ export class QuestionMarkDialect extends BridgeDialect {
     return '?'
   }
 
-  override finalizeStatement(sql: string, params: unknown[]): FinalStatement {
-    const final = { sql, params }
+  override finalizeStatement(query: Query, params: unknown[]): FinalStatement {
+    const final = { sql: query.sql, params }
     this.finalized.push(final)
     return final
   }
@@ -58,14 +59,14 @@ export class MarkingDialect extends BridgeDialect<string> {
     return this.rewrite ? this.rewrite(rendered) : rendered
   }
 
-  override finalizeStatement(sql: string, params: unknown[]): FinalStatement {
+  override finalizeStatement(query: Query, params: unknown[]): FinalStatement {
     const out = [...params]
-    for (const [index, type] of this.parameterMarks(sql) ?? []) out[index] = `${type}:${String(out[index])}`
-    return { sql, params: out }
+    for (const [index, type] of this.parameterMarks(query) ?? []) out[index] = `${type}:${String(out[index])}`
+    return { sql: query.sql, params: out }
   }
 
-  /** The marks kept for a statement text (the protected accessor, for assertions). */
-  marksOf(sql: string): readonly (readonly [number, string])[] | undefined {
-    return this.parameterMarks(sql)
+  /** The marks kept for a built query object (the protected accessor, for assertions). */
+  marksOf(query: Query): readonly (readonly [number, string])[] | undefined {
+    return this.parameterMarks(query)
   }
 }

@@ -17,7 +17,7 @@
 
 import { NotSupportedError } from '@tributary/core'
 import { BridgeDialect, type BridgeDialectConfig, type LimitValue } from '@tributary/core/drizzle'
-import { Column, entityKind, is, Param, Placeholder, type SQL, sql } from 'drizzle-orm'
+import { Column, entityKind, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm'
 import {
   PgDate,
   type PgDeleteConfig,
@@ -74,9 +74,9 @@ export class Db2DrizzleDialect extends BridgeDialect<Conversion> {
     return text
   }
 
-  override finalizeStatement(sqlText: string, params: unknown[]): { sql: string; params: unknown[] } {
-    const conversions = this.parameterMarks(sqlText)
-    if (!conversions) return { sql: sqlText, params }
+  override finalizeStatement(query: Query, params: unknown[]): { sql: string; params: unknown[] } {
+    const conversions = this.parameterMarks(query)
+    if (!conversions) return { sql: query.sql, params }
     const out = [...params]
     for (const [index, kind] of conversions) {
       const value = out[index]
@@ -84,7 +84,7 @@ export class Db2DrizzleDialect extends BridgeDialect<Conversion> {
       const match = ISO_INSTANT.exec(value)
       if (match) out[index] = kind === 'date' ? match[1] : `${match[1]} ${match[2]}000`
     }
-    return { sql: sqlText, params: out }
+    return { sql: query.sql, params: out }
   }
 
   override buildLimitOffset(limit: LimitValue | undefined, offset: LimitValue | undefined): SQL | undefined {
