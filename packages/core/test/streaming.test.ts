@@ -90,3 +90,39 @@ test("a source that throws is not returned, and its error is the stream's", asyn
   }, /broken/)
   assert.deepEqual(calls, ['next'])
 })
+
+/** A source whose return() rejects, as a transport's does when closing the stream fails. */
+function sourceWithFailingReturn() {
+  const calls: string[] = []
+  const iterator: AsyncIterableIterator<number[]> = {
+    async next() {
+      calls.push('next')
+      return { value: [calls.length], done: false }
+    },
+    async return() {
+      calls.push('return')
+      throw new Error('close failed')
+    },
+    [Symbol.asyncIterator]() {
+      return this
+    },
+  }
+  return { iterator, calls }
+}
+
+test("an abort keeps its stopped error when the source's return() rejects", async () => {
+  const controller = new AbortController()
+  const { iterator, calls } = sourceWithFailingReturn()
+  await assert.rejects(async () => {
+    for await (const _ of untilAborted(iterator, controller.signal, stopped)) controller.abort()
+  }, QueryCancelledError)
+  assert.deepEqual(calls, ['next', 'return'])
+})
+
+test("breaking out passes on the source's return() rejection, as for await does", async () => {
+  const { iterator, calls } = sourceWithFailingReturn()
+  await assert.rejects(async () => {
+    for await (const _ of untilAborted(iterator, undefined, stopped)) break
+  }, /close failed/)
+  assert.deepEqual(calls, ['next', 'return'])
+})
