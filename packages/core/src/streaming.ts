@@ -77,7 +77,8 @@ export function flatten<R>(source: AsyncIterable<R[]>): AsyncIterableIterator<R>
 /**
  * Hands on the batches of `source` until `signal` aborts. Nothing is pulled or handed out after the
  * abort, not even rows decoded from bytes that arrived before it: the stream ends with `stopped(signal)`,
- * the database's error naming the query. Ending early (break, an error) returns `source`.
+ * the database's error naming the query. Ending early (break, an error) returns `source`; on an error, a
+ * rejection of that return() is dropped so the error stays the stream's.
  */
 export async function* untilAborted<T>(
   source: AsyncIterable<T>,
@@ -97,6 +98,15 @@ export async function* untilAborted<T>(
       if (ended) return
       yield next.value
     }
+  } catch (error) {
+    // As `for await` does on a throw: the source is closed, and a failure to close does not replace the error.
+    if (!ended) {
+      ended = true
+      try {
+        await iterator.return?.()
+      } catch {}
+    }
+    throw error
   } finally {
     if (!ended) await iterator.return?.()
   }
