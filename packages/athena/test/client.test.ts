@@ -373,23 +373,39 @@ describe('faults', () => {
   })
 
   test('a throttling storm is retried with backoff, and past the attempts it is a ThrottledError', async () => {
-    athena.local.faults.set({ throttle: { rate: 3, operations: ['GetQueryExecution'] } })
+    // One GetQueryExecution in the bucket, two more a second, against a poll every millisecond of a query that
+    // stays RUNNING for a second: most polls are refused until the backoff spaces them out.
+    athena.local.faults.set({
+      throttle: { rate: 2, burst: 1, operations: ['GetQueryExecution'] },
+      slowQueries: [{ match: 'throttle_marker', ms: 1000 }],
+    })
     try {
-      // Three GetQueryExecution calls a second: the backoff spaces the attempts out until they get in.
+      const retried: unknown[] = []
       const patient = athena.client({
-        retry: { attempts: 40, initialDelayMs: 500, maxDelayMs: 2000 },
-        poll: { initialDelayMs: 200, maxDelayMs: 400 },
+        retry: { attempts: 40, initialDelayMs: 50, maxDelayMs: 400 },
+        poll: { initialDelayMs: 1, maxDelayMs: 1 },
+        logger: {
+          debug(message, fields) {
+            if (message === 'retrying an Athena call' && fields?.operation === 'GetQueryExecution')
+              retried.push(fields.error)
+          },
+        },
       })
-      const { rows } = await patient.query('select 1 as x')
-      assert.deepEqual(rows, [{ x: 1 }])
+      const { rows } = await patient.query('select 1 as x, 0 as throttle_marker')
+      assert.deepEqual(rows, [{ x: 1, throttle_marker: 0 }])
+      assert.ok(retried.length > 0, 'a refused GetQueryExecution was retried')
+      assert.ok(
+        retried.every((name) => name === 'TooManyRequestsException' || name === 'ThrottledError'),
+        String(retried),
+      )
       athena.local.faults.set({ throttle: { rate: 1, operations: ['GetQueryExecution'] } })
       const impatient = athena.client({ retry: { attempts: 1 }, poll: { initialDelayMs: 1, maxDelayMs: 1 } })
-      const error = await impatient.query('select 2 as x').catch((e: unknown) => e)
+      const error = await impatient.query('select 2 as x, 0 as throttle_marker').catch((e: unknown) => e)
       assert.equal((error as Error).name, 'ThrottledError')
       assert.equal((error as ServerError).code, 'TooManyRequestsException')
       assert.ok((error as ServerError).queryId)
     } finally {
-      athena.local.faults.set({ throttle: null })
+      athena.local.faults.set({ throttle: null, slowQueries: [] })
     }
   })
 
