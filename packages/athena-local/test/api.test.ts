@@ -207,6 +207,22 @@ describe('ClientRequestToken', () => {
     assert.equal(err.AthenaErrorCode, 'IDEMPOTENT_PARAMETER_MISMATCH')
     assert.equal(err.message, 'Idempotent parameters do not match')
   })
+  it('refuses the same token with other encryption, bucket owner or ACL settings, and accepts the same ones', async () => {
+    const settings = [
+      { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' as const } },
+      { ExpectedBucketOwner: '123456789012' },
+      { AclConfiguration: { S3AclOption: 'BUCKET_OWNER_FULL_CONTROL' as const } },
+    ]
+    for (const [i, setting] of settings.entries()) {
+      await start(h, 'SELECT 1', { ClientRequestToken: token(`settings-${i}`) })
+      const err = await apiError(
+        start(h, 'SELECT 1', { ClientRequestToken: token(`settings-${i}`), ResultConfiguration: setting }),
+      )
+      assert.equal(err.AthenaErrorCode, 'IDEMPOTENT_PARAMETER_MISMATCH', JSON.stringify(setting))
+      const again = { ClientRequestToken: token(`settings-again-${i}`), ResultConfiguration: setting }
+      assert.equal(await start(h, 'SELECT 1', again), await start(h, 'SELECT 1', again))
+    }
+  })
   it('checks the token length', async () => {
     const err = await apiError(start(h, 'SELECT 1', { ClientRequestToken: 'a'.repeat(31) }))
     assert.equal(
