@@ -199,6 +199,9 @@ export class AthenaApi {
           context.Database ?? null,
           context.Catalog ?? null,
           resultConfiguration.OutputLocation ?? null,
+          resultConfiguration.EncryptionConfiguration ?? null,
+          resultConfiguration.ExpectedBucketOwner ?? null,
+          resultConfiguration.AclConfiguration ?? null,
         ]),
       )
       .digest('hex')
