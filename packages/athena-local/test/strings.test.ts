@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { parseResultCsv } from '../src/results/files.ts'
-import { execute, getObject, type Harness, query, rows, startHarness } from './helpers.ts'
+import { execute, failure, getObject, type Harness, query, rows, startHarness } from './helpers.ts'
 
 const BOM = '\uFEFF'
 
@@ -130,6 +130,15 @@ describe('U+0000 in a string literal', () => {
     await execute(h, "INSERT INTO sdb.nul VALUES (1, 'a\u0000b'), (2, 'a')")
     const found = await query(h, "SELECT id, s, length(s) FROM sdb.nul WHERE s = 'a\u0000b'")
     assert.deepEqual(rows(found), [['1', 'a\u0000b', '3']])
+  })
+
+  it('in a DATE or TIME literal is an INVALID_LITERAL; a plain TIME literal still runs', async () => {
+    for (const literal of ["DATE '2024-01-02\u0000'", "TIME '01:02\u0000'", "TIME '\u000001:02'"]) {
+      const reason = await failure(h, `SELECT ${literal} AS v`)
+      assert.match(reason, /^INVALID_LITERAL: .* is not a valid (DATE|TIME) literal$/s, literal)
+    }
+    const out = await query(h, "SELECT TIME '01:02:03.456' AS t, TIME '1:02' AS u")
+    assert.deepEqual(rows(out)[0], ['01:02:03.456', '01:02:00'])
   })
 
   it('is typed as the literal it was written as', async () => {
