@@ -702,7 +702,12 @@ export class Translator {
         }
       }
       case 'TIME': {
-        const precision = /\.(\d+)/.exec(e.value)?.[1]?.length ?? 0
+        // Trino's shape: H:M[:S[.f]], optionally an offset; anything else would reach DuckDB's parser.
+        const m = /^\s*\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.(\d+))?)?\s*(?:[+-]\d{1,2}(?::?\d{2})?)?\s*$/.exec(
+          e.value,
+        )
+        if (!m) failAt('INVALID_LITERAL', e.pos, `'${e.value}' is not a valid TIME literal`)
+        const precision = m[1]?.length ?? 0
         return { sql: `TIME ${v}`, type: simple('time', [precision]) }
       }
       case 'DECIMAL': {
