@@ -14,6 +14,7 @@ import {
   flatten,
   log,
   NotSupportedError,
+  objectBuilder,
   QueryCancelledError,
   type RowMode,
   rebatch,
@@ -378,7 +379,7 @@ async function* shapeRows<R>(
   columns: ColumnInfo[],
   rowMode: RowMode,
 ): AsyncGenerator<R[], void, undefined> {
-  const names = columns.map((c) => c.name)
+  const toObject = objectBuilder<R>(columns.map((c) => c.name))
   const turns = new EventLoopTurns()
   for await (const batch of reader.batches()) {
     for (let start = 0; start < batch.length; start += SHAPE_SLICE) {
@@ -387,12 +388,7 @@ async function* shapeRows<R>(
         yield (start === 0 && end === batch.length ? batch : batch.slice(start, end)) as R[]
       } else {
         const rows: R[] = new Array(end - start)
-        for (let r = start; r < end; r++) {
-          const values = batch[r]!
-          const row: Record<string, unknown> = {}
-          for (let c = 0; c < names.length; c++) row[names[c]!] = values[c]
-          rows[r - start] = row as R
-        }
+        for (let r = start; r < end; r++) rows[r - start] = toObject(batch[r]!)
         yield rows
       }
       await turns.maybeYield()

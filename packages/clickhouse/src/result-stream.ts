@@ -1,9 +1,8 @@
 import type { ColumnInfo, RowMode } from '@tributary/core'
-import { EventLoopTurns, ProtocolError } from '@tributary/core'
+import { EventLoopTurns, objectBuilder, ProtocolError } from '@tributary/core'
 import { RowBinaryReader, type RowShape } from './formats/rowbinary-reader.ts'
 import { TsvReader } from './formats/tsv-reader.ts'
 import type { DecodeOptions } from './formats/value-options.ts'
-import { setOwn } from './formats/value-text.ts'
 
 /**
  * Result formats the client reads: binary with its own header where the server has it;
@@ -108,44 +107,5 @@ export function decodeBatches<R>(
       return columns
     },
     [Symbol.asyncIterator]: () => iterable,
-  }
-}
-
-/**
- * Builds row objects with a fixed key order. Duplicate column names keep the
- * last value, as a plain object would. A column named `__proto__` becomes an
- * own property (plain assignment would replace the row's prototype instead).
- */
-function objectBuilder<R>(names: readonly string[]): (row: unknown[]) => R {
-  const count = names.length
-  if (names.includes('__proto__')) {
-    return (row) => {
-      const obj: Record<string, unknown> = {}
-      for (let i = 0; i < count; i++) setOwn(obj, names[i]!, row[i])
-      return obj as R
-    }
-  }
-  return (
-    literalBuilder<R>(names) ??
-    ((row) => {
-      const obj: Record<string, unknown> = {}
-      for (let i = 0; i < count; i++) obj[names[i]!] = row[i]
-      return obj as R
-    })
-  )
-}
-
-/**
- * A function that returns one object literal with the columns as keys. Several times faster than
- * adding the keys one by one (the object gets its final shape at once), which is a good part of
- * the cost of a row. Keys are JSON string literals, so no name can be anything but a key.
- * Undefined where the runtime refuses code generation from strings; the caller then loops.
- */
-function literalBuilder<R>(names: readonly string[]): ((row: unknown[]) => R) | undefined {
-  const properties = names.map((name, i) => `${JSON.stringify(name)}: row[${i}]`).join(', ')
-  try {
-    return new Function('row', `return { ${properties} }`) as (row: unknown[]) => R
-  } catch {
-    return undefined
   }
 }
