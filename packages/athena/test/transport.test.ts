@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-athena'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { Logger } from '@tributary/athena'
-import { ThrottledError } from '@tributary/athena'
+import { ServerError, ThrottledError } from '@tributary/athena'
+import { nextTokenIn } from '../src/transport/aws.ts'
 import { eventually, type LocalAthena, startLocalAthena } from './support/athena-local.ts'
 
 const requests: Array<{ service: string; operation: string; status: number }> = []
@@ -202,6 +203,72 @@ describe('GetQueryResults', () => {
     for await (const batch of stream) rows += batch.length
     assert.equal(rows, 2500)
     assert.equal(pages().length, 3, 'three pages of at most 1000 rows (the first with the header)')
+  })
+
+  test("a page is taken from the answer's body; a call that fails is still the SDK's typed error", async () => {
+    const client = athena.client()
+    const page = await client.transport.getQueryResults(
+      (await client.run("select 'a' as s, cast(null as varchar) as n, '' as e")).queryId,
+      undefined,
+      10,
+    )
+    assert.deepEqual(
+      page.ResultSet?.Rows?.map((r) => r.Data),
+      [
+        [{ VarCharValue: 's' }, { VarCharValue: 'n' }, { VarCharValue: 'e' }],
+        [{ VarCharValue: 'a' }, {}, { VarCharValue: '' }],
+      ],
+    )
+    assert.deepEqual(
+      page.ResultSet?.ResultSetMetadata?.ColumnInfo?.map((c) => [c.Name, c.Type]),
+      [
+        ['s', 'varchar'],
+        ['n', 'varchar'],
+        ['e', 'varchar'],
+      ],
+    )
+    assert.equal(page.NextToken, undefined)
+    const error = await client.transport
+      .getQueryResults('no-such-query', undefined, 10)
+      .catch((e: unknown) => e)
+    assert.ok(error instanceof ServerError, String(error))
+    assert.equal(error.code, 'INVALID_INPUT')
+    assert.equal(error.queryId, 'no-such-query')
+    assert.match(
+      error.message,
+      /GetQueryResults failed: INVALID_INPUT: QueryExecution no-such-query was not found/,
+    )
+  })
+
+  test('the next token is found in the answer before it is parsed, and only where it is the key', () => {
+    const page = (extra: string) =>
+      `{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"\\"NextToken\\": \\"fake\\""},{"VarCharValue":"NextToken"}]}]}${extra}}`
+    assert.equal(nextTokenIn(page(',"NextToken":"abc/+=="')), 'abc/+==')
+    assert.equal(nextTokenIn(page(', "NextToken" : "a\\"b\\u0041"')), 'a"bA')
+    assert.equal(nextTokenIn(page('')), undefined)
+    assert.equal(nextTokenIn(page(',"UpdateCount":0')), undefined)
+    for (const extra of [',"NextToken":"abc', ',"NextToken":', ',"NextToken"'])
+      assert.equal(nextTokenIn(page(extra)), undefined, extra)
+  })
+
+  test('throttled pages are retried, and every row arrives once, in order', async () => {
+    const client = athena.client({
+      pageSize: 150,
+      retry: { attempts: 40, initialDelayMs: 400, maxDelayMs: 800 },
+    })
+    const finished = await client.run('select x from unnest(sequence(1, 450)) as t(x)')
+    athena.local.faults.set({ throttle: { rate: 2, operations: ['GetQueryResults'] } })
+    try {
+      const values: unknown[] = []
+      for await (const batch of finished.batches<{ x: bigint }>(1000))
+        for (const row of batch) values.push(row.x)
+      assert.deepEqual(
+        values,
+        Array.from({ length: 450 }, (_, i) => BigInt(i + 1)),
+      )
+    } finally {
+      athena.local.faults.set({ throttle: null })
+    }
   })
 })
 

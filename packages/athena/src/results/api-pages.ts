@@ -1,12 +1,14 @@
 /**
  * Results through GetQueryResults: pages of up to 1000 rows, each page's
- * successor requested as soon as the page arrives, so decoding and the
- * consumer's work overlap the next round trip and the whole read costs about
- * one round trip per page. The first page of a query repeats the column
+ * successor requested as soon as the page's answer is in (its NextToken is
+ * read before the page is parsed), so parsing, decoding and the consumer's
+ * work overlap the next round trip and the whole read costs about one round
+ * trip per page. At most one page is asked for ahead of the one the consumer
+ * is on. The first page of a query repeats the column
  * names; DDL and utility results have no such row.
  */
-import type { GetQueryResultsCommandOutput, QueryExecution, Row } from '@aws-sdk/client-athena'
-import type { AwsTransport } from '../transport/aws.ts'
+import type { QueryExecution, Row } from '@aws-sdk/client-athena'
+import type { AwsTransport, ResultPage } from '../transport/aws.ts'
 import type { ResultReader } from './reader.ts'
 import { columnsOf, type ResultColumn, textDecoder } from './text-values.ts'
 
@@ -35,19 +37,45 @@ export async function readThroughApi(
     columns,
     numAffectedRows,
     async *batches() {
-      let page: GetQueryResultsCommandOutput = first
+      /** A page asked for; its answer's NextToken starts the page after it once the reader waits for it. */
+      interface Request {
+        token: string
+        page: Promise<ResultPage>
+        awaited: boolean
+        hint: string | undefined
+        following: Request | undefined
+      }
+      const request = (token: string): Request => {
+        const r: Request = {
+          token,
+          page: undefined as never,
+          awaited: false,
+          hint: undefined,
+          following: undefined,
+        }
+        r.page = transport.getQueryResults(queryId, token, pageSize, options.signal, (hint) => {
+          r.hint = hint
+          if (r.awaited) r.following ??= request(hint)
+        })
+        // Its failure surfaces when it is awaited; one left behind by an early stop settles on its own.
+        r.page.catch(() => undefined)
+        return r
+      }
+      let page: ResultPage = first
       let skip = header ? 1 : 0
+      let next: Request | undefined
       for (;;) {
         const token = page.NextToken
-        // Ask for the next page now; its failure surfaces when it is awaited.
-        const next = token ? transport.getQueryResults(queryId, token, pageSize, options.signal) : undefined
-        next?.catch(() => undefined)
-        // A consumer that stops early leaves `next` to settle on its own (its rejection is handled above).
+        // Ask for the next page now (unless it was asked for already, under the token this page carries).
+        if (next?.token !== token) next = token ? request(token) : undefined
         const rows = page.ResultSet?.Rows ?? []
         if (rows.length > skip) yield decodeRows(rows, skip, decoders)
         skip = 0
         if (!next) return
-        page = await next
+        next.awaited = true
+        if (next.hint !== undefined) next.following ??= request(next.hint)
+        page = await next.page
+        next = next.following
       }
     },
   }

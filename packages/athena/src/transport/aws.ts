@@ -12,7 +12,7 @@ import {
   type AthenaClientConfig,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
+  type GetQueryResultsOutput,
   GetTableMetadataCommand,
   GetWorkGroupCommand,
   ListDatabasesCommand,
@@ -54,6 +54,106 @@ export interface S3Location {
 export interface ObjectStream {
   body: AsyncIterable<Uint8Array> & { destroy?(error?: Error): void }
   contentLength: number | undefined
+}
+
+/** A GetQueryResults page: its rows, the column metadata, the token of the next page. */
+export type ResultPage = Pick<GetQueryResultsOutput, 'ResultSet' | 'NextToken' | 'UpdateCount'>
+
+interface RawResponse {
+  statusCode?: number
+  body?: unknown
+}
+
+interface MiddlewareStack {
+  add(
+    middleware: (
+      next: (args: unknown) => Promise<{ response?: unknown; output?: unknown }>,
+    ) => (args: unknown) => Promise<{ response?: unknown; output?: unknown }>,
+    options: { step: 'deserialize'; priority: 'low'; name: string },
+  ): void
+}
+
+/**
+ * GetQueryResults' JSON already is the page in the SDK's output shape (the same member names and
+ * values), but the SDK's generic deserializer walks every Datum of it against the schema and builds
+ * it again: for a page of 1000 rows that was the largest part of the time between two pages, and it
+ * lies on the path from one page to the request for the next. So a successful answer's body is
+ * parsed here, once, with `JSON.parse`, and the deserializer gets `{}` to read; any other status
+ * passes through untouched, so the SDK makes its typed error of it as before. A body that does not
+ * parse is handed on as it came, for the SDK to judge.
+ */
+function resultPageFromBody(taken: {
+  page?: ResultPage
+  onNextToken?: ((token: string) => void) | undefined
+}) {
+  return (next: (args: unknown) => Promise<{ response?: unknown; output?: unknown }>) =>
+    async (args: unknown) => {
+      const result = await next(args)
+      const response = result.response as RawResponse | undefined
+      if (response?.statusCode !== 200 || response.body === undefined || response.body === null) return result
+      const bytes = await bodyBytes(response.body)
+      if (bytes === undefined) return result
+      try {
+        const text = utf8.decode(bytes)
+        // The next page can be asked for before this one is parsed (the caller checks the hint against the page).
+        if (taken.onNextToken) {
+          const hint = nextTokenIn(text)
+          if (hint !== undefined) taken.onNextToken(hint)
+        }
+        taken.page = JSON.parse(text) as ResultPage
+        response.body = new Uint8Array([0x7b, 0x7d])
+      } catch {
+        response.body = bytes
+      }
+      return result
+    }
+}
+
+const utf8 = new TextDecoder()
+
+/**
+ * The top-level `NextToken` of a GetQueryResults answer, found without parsing the page. In JSON text a
+ * `"NextToken"` followed by a colon can only be a key (a quote inside a string is always escaped), and only the
+ * page object has that key. Undefined when it is not found in the usual form; the parsed page decides then.
+ */
+export function nextTokenIn(text: string): string | undefined {
+  const key = text.lastIndexOf('"NextToken"')
+  if (key < 0) return undefined
+  let i = key + 11
+  while (text.charCodeAt(i) <= 32) i++
+  if (text[i] !== ':') return undefined
+  i++
+  while (text.charCodeAt(i) <= 32) i++
+  if (text[i] !== '"') return undefined
+  let j = i + 1
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+  try {
+    const token: unknown = JSON.parse(text.slice(i, j + 1))
+    return typeof token === 'string' ? token : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A response body read whole: a Node stream or a web stream (both async iterables), or bytes already. */
+async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
+  if (body instanceof Uint8Array) return body
+  if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') return undefined
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk
+    chunks.push(bytes)
+    length += bytes.length
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }
 
 export function parseS3Uri(uri: string): S3Location | undefined {
@@ -199,22 +299,32 @@ export class AwsTransport {
     return out.QueryExecution ?? { QueryExecutionId: queryId }
   }
 
-  getQueryResults(
+  /**
+   * One page of GetQueryResults, as Athena wrote it. The page is taken from the response body by
+   * `resultPageFromBody` below the SDK's deserializer (signing, the HTTP handler, retries and the
+   * typed errors of a failed call stay the SDK's).
+   */
+  async getQueryResults(
     queryId: string,
     nextToken: string | undefined,
     maxResults: number,
     signal?: AbortSignal,
-  ): Promise<GetQueryResultsCommandOutput> {
-    return this.#call(
-      'GetQueryResults',
-      this.athena,
-      new GetQueryResultsCommand({
-        QueryExecutionId: queryId,
-        NextToken: nextToken,
-        MaxResults: maxResults,
-      }),
-      { signal, queryId },
-    )
+    /** Called with the next page's token as soon as the answer is in, before the page is parsed. */
+    onNextToken?: (token: string) => void,
+  ): Promise<ResultPage> {
+    const command = new GetQueryResultsCommand({
+      QueryExecutionId: queryId,
+      NextToken: nextToken,
+      MaxResults: maxResults,
+    })
+    const taken: { page?: ResultPage; onNextToken?: ((token: string) => void) | undefined } = { onNextToken }
+    ;(command.middlewareStack as unknown as MiddlewareStack).add(resultPageFromBody(taken), {
+      step: 'deserialize',
+      priority: 'low',
+      name: 'tributaryResultPageFromBody',
+    })
+    const out = await this.#call<ResultPage>('GetQueryResults', this.athena, command, { signal, queryId })
+    return taken.page ?? out
   }
 
   async stopQueryExecution(queryId: string): Promise<void> {
