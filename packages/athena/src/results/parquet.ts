@@ -1,6 +1,8 @@
 /**
  * UNLOAD's Parquet files read with hyparquet over S3 range reads, one row
- * group at a time (memory is bounded by a row group, never the file).
+ * group at a time (memory is bounded by a row group, never the file). The
+ * footer is read here; row groups are decoded by `ParquetDecoder` on a worker
+ * thread (`parquet-decoder.ts`), which runs `decodeRowGroup` below.
  *
  * Values stay exact: hyparquet turns DECIMAL into JS numbers, so the
  * annotation is taken off a copy of the footer and the raw unscaled integers
@@ -27,15 +29,12 @@ import type { ResultColumn } from './text-values.ts'
 
 type Convert = (value: unknown) => unknown
 
-interface ParquetColumn extends ResultColumn {
-  convert: Convert | undefined
-}
-
+/** A Parquet file whose footer has been read: its columns, and what a decoder needs to read its row groups. */
 export interface ParquetFile {
-  columns: ParquetColumn[]
+  columns: ResultColumn[]
   rowGroups: number
-  /** Rows of row group `index`, values converted, in column order. */
-  readRowGroup(index: number): Promise<unknown[][]>
+  metadata: FileMetaData
+  buffer: AsyncBuffer
 }
 
 const PARSERS: Partial<ParquetParsers> = {
@@ -69,50 +68,62 @@ export async function s3AsyncBuffer(
   }
 }
 
-export async function openParquetFile(file: AsyncBuffer): Promise<ParquetFile> {
-  const metadata = await parquetMetadataAsync(file, { parsers: PARSERS, geoparquet: false })
-  const schema = parquetSchema(metadata)
-  const columns: ParquetColumn[] = schema.children.map((child) => ({
+/** Reads a file's footer. */
+export async function openParquetFile(buffer: AsyncBuffer): Promise<ParquetFile> {
+  const metadata = await parquetMetadataAsync(buffer, { parsers: PARSERS, geoparquet: false })
+  const columns = parquetSchema(metadata).children.map((child) => ({
     name: child.element.name,
     type: typeName(child),
-    convert: converter(child),
   }))
-  const raw = withoutDecimalAnnotations(metadata)
+  return { columns, rowGroups: metadata.row_groups.length, metadata, buffer }
+}
+
+/** How a file's row groups are decoded: hyparquet's footer without DECIMAL annotations, and each column's conversion. */
+export interface RowGroupDecoding {
+  raw: FileMetaData
+  converts: (Convert | undefined)[]
+}
+
+export function rowGroupDecoding(metadata: FileMetaData): RowGroupDecoding {
   return {
-    columns,
-    rowGroups: metadata.row_groups.length,
-    async readRowGroup(index) {
-      let start = 0
-      for (let g = 0; g < index; g++) start += Number(metadata.row_groups[g]!.num_rows)
-      const end = start + Number(metadata.row_groups[index]!.num_rows)
-      let rows: unknown[][] = []
-      await parquetRead({
-        file,
-        metadata: raw,
-        rowStart: start,
-        rowEnd: end,
-        utf8: false,
-        parsers: PARSERS,
-        geoparquet: false,
-        onComplete: (data: unknown[][]) => {
-          rows = data
-        },
-      })
-      // hyparquet decodes and assembles the row group in one stretch; the conversion here takes turns.
-      const converts = columns.map((c) => c.convert)
-      const turns = new EventLoopTurns()
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!
-        for (let c = 0; c < converts.length; c++) {
-          const convert = converts[c]
-          const value = row[c]
-          row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
-        }
-        if ((r & 1023) === 1023 && turns.due) await turns.yield()
-      }
-      return rows
-    },
+    raw: withoutDecimalAnnotations(metadata),
+    converts: parquetSchema(metadata).children.map(converter),
   }
+}
+
+/** Rows of row group `index`, values converted, in column order. Runs on the decoder's thread. */
+export async function decodeRowGroup(
+  file: AsyncBuffer,
+  decoding: RowGroupDecoding,
+  index: number,
+): Promise<unknown[][]> {
+  const groups = decoding.raw.row_groups
+  let start = 0
+  for (let g = 0; g < index; g++) start += Number(groups[g]!.num_rows)
+  const end = start + Number(groups[index]!.num_rows)
+  let rows: unknown[][] = []
+  await parquetRead({
+    file,
+    metadata: decoding.raw,
+    rowStart: start,
+    rowEnd: end,
+    utf8: false,
+    parsers: PARSERS,
+    geoparquet: false,
+    onComplete: (data: unknown[][]) => {
+      rows = data
+    },
+  })
+  const converts = decoding.converts
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    for (let c = 0; c < converts.length; c++) {
+      const convert = converts[c]
+      const value = row[c]
+      row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
+    }
+  }
+  return rows
 }
 
 /** A copy of the footer in which DECIMAL leaves have no annotation, so hyparquet hands over raw integers. */

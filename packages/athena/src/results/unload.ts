@@ -2,16 +2,20 @@
  * The `unload` mode: the query runs as `UNLOAD (…) TO '<prefix>' WITH (format
  * = 'PARQUET', compression = 'SNAPPY')`, and its rows are read from the
  * Parquet files the manifest (`Statistics.DataManifestLocation`) lists, one
- * row group at a time, the next one fetched while the current one is used.
+ * row group at a time, decoded on a worker thread (`parquet-decoder.ts`); the
+ * next row group is decoded, and the next file's footer fetched, while the
+ * current one is used.
  *
  * UNLOAD writes its files in parallel and in no order: a query whose order
  * matters is not run this way (see `classifyStatement(…).ordered`).
  */
 import { randomUUID } from 'node:crypto'
 import type { QueryExecution } from '@aws-sdk/client-athena'
+import { ProtocolError } from '@tributary/core'
 import type { AwsTransport } from '../transport/aws.ts'
 import { readError } from './csv.ts'
 import { openParquetFile, type ParquetFile, s3AsyncBuffer } from './parquet.ts'
+import { ParquetDecodeError, ParquetDecoder } from './parquet-decoder.ts'
 import type { ResultReader } from './reader.ts'
 
 /** The UNLOAD statement for a query, writing under a fresh prefix of `location`. */
@@ -60,23 +64,39 @@ export async function readThroughUnload(
     columns: first?.columns.map(({ name, type }) => ({ name, type })) ?? [],
     numAffectedRows: undefined,
     async *batches() {
-      let file: ParquetFile | undefined = first
-      for (let f = 0; f < files.length; f++) {
-        const current = file ?? (await open(files[f]!))
-        file = undefined
-        const nextFile = f + 1 < files.length ? open(files[f + 1]!) : undefined
-        nextFile?.catch(() => undefined)
-        let pending = current.rowGroups > 0 ? current.readRowGroup(0) : undefined
-        pending?.catch(() => undefined)
-        for (let g = 0; g < current.rowGroups; g++) {
-          const rows = await pending!.catch((error: unknown) => {
-            throw readError(error, queryId, options.signal)
-          })
-          pending = g + 1 < current.rowGroups ? current.readRowGroup(g + 1) : undefined
-          pending?.catch(() => undefined)
-          if (rows.length > 0) yield rows
+      if (files.length === 0) return
+      const decoder = new ParquetDecoder(options.signal)
+      const fail = (error: unknown): never => {
+        if (error instanceof ParquetDecodeError) {
+          throw new ProtocolError(
+            `Athena query ${queryId}: a Parquet file of its result could not be decoded (${error.message})`,
+            { queryId, system: 'athena', code: 'MALFORMED_RESULT', cause: error },
+          )
         }
-        if (nextFile) file = await nextFile
+        throw readError(error, queryId, options.signal)
+      }
+      try {
+        let file: ParquetFile | undefined = first
+        for (let f = 0; f < files.length; f++) {
+          const current = file ?? (await open(files[f]!))
+          file = undefined
+          const nextFile = f + 1 < files.length ? open(files[f + 1]!) : undefined
+          nextFile?.catch(() => undefined)
+          let job = current.rowGroups > 0 ? decoder.start(current, 0) : undefined
+          for (let g = 0; g < current.rowGroups; g++) {
+            const rows = decoder.rows(job!)
+            // The next row group is decoded while this one is handed out.
+            job = g + 1 < current.rowGroups ? decoder.start(current, g + 1) : undefined
+            for (;;) {
+              const next = await rows.next().catch(fail)
+              if (next.done) break
+              if (next.value.length > 0) yield next.value
+            }
+          }
+          if (nextFile) file = await nextFile
+        }
+      } finally {
+        await decoder.close()
       }
     },
   }

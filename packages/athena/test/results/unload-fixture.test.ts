@@ -3,12 +3,14 @@
  * Parquet library: INT96 timestamps as Athena's UNLOAD writes them (before 1970, with nanoseconds, past the
  * year 2262 where int64 nanoseconds end), int64 at both ends, decimals as fixed-length and int64 unscaled
  * integers, NULL apart from ''. The files sit in athena-local's S3 with a manifest naming them, as UNLOAD
- * leaves them, and are read through the manifest with S3 range reads, in file and row-group order.
+ * leaves them, and are read through the manifest with S3 range reads, in file and row-group order, decoded
+ * on the decoder's worker thread.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { ConnectionError, ProtocolError } from '@tributary/athena'
+import { ConnectionError, ProtocolError, QueryCancelledError } from '@tributary/athena'
+import { runningParquetDecoders } from '../../src/results/parquet-decoder.ts'
 import { readThroughUnload } from '../../src/results/unload.ts'
 import { type LocalAthena, startLocalAthena } from '../support/athena-local.ts'
 import { decimalBytes, type FixtureColumn, int96, parquetFile } from '../support/parquet-fixture.ts'
@@ -165,4 +167,83 @@ test('a Parquet file cut short is a typed error naming the query', async () => {
   assert.ok(error instanceof ProtocolError || error instanceof ConnectionError, String(error))
   assert.equal(error.queryId, 'fixture-cut')
   assert.match(error.message, /fixture-cut/)
+})
+
+test('a Parquet file whose data pages are broken is a typed error naming the query, and the decoder is let go', async () => {
+  const whole = parquetFile(columns([[[int96(0n), 1n, 1n, 1n, 'x']]]))
+  // The footer stays intact (the columns are known), the first column's page header becomes garbage.
+  const broken = whole.slice()
+  broken.fill(0xff, 4, 24)
+  const prefix = `unload-fixture/${Date.now()}-broken/`
+  const part = await put(`${prefix}part`, broken)
+  const manifest = await put(`${prefix}manifest.csv`, `${part}\n`)
+  const client = athena.client()
+  const reader = await readThroughUnload(
+    client.transport,
+    { QueryExecutionId: 'fixture-broken', Statistics: { DataManifestLocation: manifest } },
+    {},
+  )
+  assert.equal(reader.columns.length, 5)
+  const error = await (async () => {
+    for await (const _ of reader.batches()) assert.fail('no rows from a broken page')
+  })().catch((e: unknown) => e)
+  assert.ok(error instanceof ProtocolError, String(error))
+  assert.equal(error.queryId, 'fixture-broken')
+  assert.equal(error.code, 'MALFORMED_RESULT')
+  assert.match(error.message, /fixture-broken/)
+  assert.equal(runningParquetDecoders(), 0)
+})
+
+test('row groups larger than a slice come back in slices, in order, and an early stop lets the decoder go', async () => {
+  const rowsIn = (from: number, n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        [
+          int96(ns('2024-01-01T00:00:00.000Z')),
+          BigInt(from + i),
+          BigInt(from + i),
+          BigInt(i),
+          `row ${from + i}`,
+        ] as [Uint8Array, bigint, bigint, bigint, string],
+    )
+  const file = parquetFile(columns([rowsIn(0, 2500), rowsIn(2500, 1200)]))
+  const prefix = `unload-fixture/${Date.now()}-slices/`
+  const part = await put(`${prefix}part`, file)
+  const manifest = await put(`${prefix}manifest.csv`, `${part}\n`)
+  const client = athena.client()
+  const read = () =>
+    readThroughUnload(
+      client.transport,
+      { QueryExecutionId: 'fixture-slices', Statistics: { DataManifestLocation: manifest } },
+      {},
+    )
+  const sizes: number[] = []
+  const ids: bigint[] = []
+  for await (const batch of (await read()).batches()) {
+    sizes.push(batch.length)
+    for (const row of batch) ids.push(row[1] as bigint)
+  }
+  assert.deepEqual(sizes, [1000, 1000, 500, 1000, 200])
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 3700 }, (_, i) => BigInt(i)),
+  )
+  assert.equal(runningParquetDecoders(), 0)
+
+  for await (const _ of (await read()).batches()) break
+  assert.equal(runningParquetDecoders(), 0, 'a break lets the decoder go')
+
+  const controller = new AbortController()
+  const aborted = await readThroughUnload(
+    client.transport,
+    { QueryExecutionId: 'fixture-slices', Statistics: { DataManifestLocation: manifest } },
+    { signal: controller.signal },
+  )
+  const error = await (async () => {
+    for await (const _ of aborted.batches()) controller.abort()
+  })().catch((e: unknown) => e)
+  assert.ok(error instanceof QueryCancelledError, String(error))
+  assert.equal(error.queryId, 'fixture-slices')
+  assert.equal(runningParquetDecoders(), 0, 'an abort lets the decoder go')
 })

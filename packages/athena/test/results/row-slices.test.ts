@@ -1,0 +1,63 @@
+/**
+ * Rows handed from the Parquet decoder's thread in columns come back as they went: every kind that travels as
+ * a typed array or as text, NULL apart from '' and from 0, and the values that must travel as they are.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
+import { decodeSlice, encodeSlice, type RowSlice } from '../../src/results/row-slices.ts'
+
+const rows: unknown[][] = [
+  [1n, 1.5, new Date('2024-01-02T03:04:05.123Z'), true, 'a', [1, 2], 9223372036854775807n],
+  [null, -0, null, false, '', null, 1n],
+  [-9223372036854775808n, Number.NaN, new Date(Number.NaN), null, null, { k: 'v' }, 2n ** 64n],
+  [0n, Number.POSITIVE_INFINITY, new Date(-1), true, 'lone \ud800 and 🦆', new Uint8Array([0, 255]), null],
+]
+
+test('a slice sent through a port in columns reads back as the rows it was made of', () => {
+  const { port1, port2 } = new MessageChannel()
+  try {
+    const { slice, transfer } = encodeSlice(7, rows, 0, rows.length, 7)
+    assert.deepEqual(
+      slice.columns.map((c) => c.kind),
+      ['bigint', 'number', 'date', 'boolean', 'string', 'values', 'values'],
+    )
+    port1.postMessage(slice, transfer)
+    const received = receiveMessageOnPort(port2)!.message as RowSlice
+    assert.equal(received.job, 7)
+    const back = decodeSlice(received)
+    assert.equal(back.length, rows.length)
+    for (let r = 0; r < rows.length; r++) {
+      for (let c = 0; c < rows[r]!.length; c++) {
+        const want = rows[r]![c]
+        const got = back[r]![c]
+        if (want instanceof Date) {
+          assert.ok(got instanceof Date, `row ${r} column ${c}`)
+          assert.ok(Object.is((got as Date).getTime(), want.getTime()), `row ${r} column ${c}`)
+        } else if (typeof want === 'number') assert.ok(Object.is(got, want), `row ${r} column ${c}`)
+        else assert.deepEqual(got, want, `row ${r} column ${c}`)
+      }
+    }
+  } finally {
+    port1.close()
+    port2.close()
+  }
+})
+
+test('a part of the rows is sliced, and a column with mixed kinds travels as it is', () => {
+  const mixed: unknown[][] = [
+    [1n, 'x'],
+    [2, 'y'],
+    [3n, 'z'],
+  ]
+  const { slice } = encodeSlice(0, mixed, 1, 3, 2)
+  assert.equal(slice.length, 2)
+  assert.deepEqual(
+    slice.columns.map((c) => c.kind),
+    ['values', 'string'],
+  )
+  assert.deepEqual(decodeSlice(slice), [
+    [2, 'y'],
+    [3n, 'z'],
+  ])
+})
