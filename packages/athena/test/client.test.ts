@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { AthenaClient } from '@aws-sdk/client-athena'
 import {
   AthenaQueryError,
   ConfigurationError,
@@ -233,28 +234,62 @@ describe('query life', () => {
 
   test('an abort during StartQueryExecution waits for the id, then stops the query', async () => {
     athena.local.faults.set({ slowQueries: [{ match: 'start_marker', ms: 60_000 }] })
-    athena.local.latency.apiMs = 200
+    const controller = new AbortController()
+    // The SDK client holds StartQueryExecution's answer until athena-local shows the query running, and
+    // the signal aborts then: the abort arrives while our client is still waiting for that answer.
+    const sdk = new AthenaClient({
+      endpoint: athena.local.endpoint,
+      region: athena.local.region,
+      credentials: athena.local.credentials,
+      maxAttempts: 1,
+    })
+    let abortedWith: string | undefined
+    const stack = sdk.middlewareStack as unknown as {
+      add(
+        middleware: (
+          next: (args: unknown) => Promise<{ output?: unknown }>,
+          context: { commandName?: string },
+        ) => (args: unknown) => Promise<{ output?: unknown }>,
+        options: { step: 'initialize'; name: string },
+      ): void
+    }
+    stack.add(
+      (next, context) => async (args) => {
+        const out = await next(args)
+        if (context.commandName === 'StartQueryExecutionCommand') {
+          const id = (out.output as { QueryExecutionId: string }).QueryExecutionId
+          await eventually(
+            async () => (await athena.execution(id)).Status?.State === 'RUNNING',
+            'athena-local to show the query running',
+          )
+          abortedWith = id
+          controller.abort()
+        }
+        return out
+      },
+      { step: 'initialize', name: 'abortWhileStarting' },
+    )
     try {
-      const client = athena.client()
-      const controller = new AbortController()
+      const client = athena.client({ client: sdk })
       let queryId: string | undefined
-      const running = client.query("select 'start_marker' as x", [], {
-        signal: controller.signal,
-        onQueryId: (id) => {
-          queryId = id
-        },
-      })
-      running.catch(() => undefined)
-      setTimeout(() => controller.abort(), 50)
-      const error = await running.catch((e: unknown) => e)
-      assert.ok(error instanceof QueryCancelledError)
-      assert.ok(queryId, 'StartQueryExecution answered')
-      assert.equal(error.queryId, queryId)
-      athena.local.latency.apiMs = 0
-      assert.equal((await athena.execution(queryId)).Status?.State, 'CANCELLED')
+      let abortedFirst = false
+      const error = await client
+        .query("select 'start_marker' as x", [], {
+          signal: controller.signal,
+          onQueryId: (id) => {
+            queryId = id
+            abortedFirst = controller.signal.aborted
+          },
+        })
+        .catch((e: unknown) => e)
+      assert.ok(error instanceof QueryCancelledError, String(error))
+      assert.ok(abortedFirst, 'the signal aborted before StartQueryExecution answered')
+      assert.equal(queryId, abortedWith)
+      assert.equal(error.queryId, abortedWith)
+      assert.equal((await athena.execution(abortedWith!)).Status?.State, 'CANCELLED')
     } finally {
-      athena.local.latency.apiMs = 0
       athena.local.faults.set({ slowQueries: [] })
+      sdk.destroy()
     }
   })
 
