@@ -8,12 +8,13 @@
  *
  * `queryMs` is from StartQueryExecution to SUCCEEDED (athena-local's DuckDB writing the result files);
  * `readMs` and rows/s are the reading alone, which is what the modes differ in. Event-loop delay p99 is
- * measured in the reading process while it decodes. BENCH_ROWS changes the size.
+ * measured in the reading process while it decodes. BENCH_ROWS changes the size; `--only api,csv` runs only the
+ * modes named; BENCH_CPU_PROF=<dir> writes a CPU profile of each measurement.
  */
 import { execFile } from 'node:child_process'
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { parseArgs, promisify } from 'node:util'
 import { startAthenaLocal } from '@tributary/athena-local'
 
 interface Result {
@@ -34,6 +35,9 @@ interface Result {
 const LATENCY_MS = 50
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const EXPRESS_PAGES = Number(process.env.BENCH_EXPRESS_PAGES ?? 100)
+const { values: args } = parseArgs({ options: { only: { type: 'string' } } })
+const MODES = (args.only ?? 'api,csv,unload').split(',').filter((m) => m !== '')
+for (const m of MODES) if (!['api', 'csv', 'unload'].includes(m)) throw new Error(`--only: unknown mode ${m}`)
 const casesScript = fileURLToPath(new URL('./athena-cases.js', import.meta.url))
 const run = promisify(execFile)
 const fmt = (n: unknown, digits = 0) => (typeof n === 'number' ? n.toFixed(digits) : 'n/a')
@@ -42,7 +46,11 @@ const ratio = (a: unknown, b: unknown) =>
 
 async function measure(mode: string, impl: string, server: object): Promise<Result> {
   try {
-    const { stdout } = await run(process.execPath, [casesScript, mode, impl], {
+    // BENCH_CPU_PROF=<dir> writes a CPU profile of each measurement there.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : []
+    const { stdout } = await run(process.execPath, [...profile, casesScript, mode, impl], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
       timeout: 900_000,
@@ -79,7 +87,7 @@ try {
     credentials: local.credentials,
     outputLocation: local.outputLocation,
   }
-  for (const mode of ['api', 'csv', 'unload']) {
+  for (const mode of MODES) {
     for (const impl of ['ours', 'express']) {
       const r = await measure(mode, impl, server)
       results[`${mode}/${impl}`] = r
