@@ -12,7 +12,7 @@
  * that reads back as the same float, as Athena prints it; BYTE_ARRAY without
  * a string annotation stays bytes.
  */
-import { decodeUtf8, EventLoopTurns, formatCalendarDay } from '@tributary/core'
+import { decodeUtf8, formatCalendarDay } from '@tributary/core'
 import {
   type AsyncBuffer,
   type FileMetaData,
