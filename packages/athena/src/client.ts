@@ -373,6 +373,8 @@ function slash(location: string): string {
 
 /** Rows handed on at a time, so that a large batch (a Parquet row group) is shaped between event-loop turns. */
 const SHAPE_SLICE = 1000
+/** Longest stretch of shaping, together with the consumer's work on the rows handed out, between two turns. */
+const SHAPE_TURN_MS = 2
 
 async function* shapeRows<R>(
   reader: ResultReader,
@@ -380,7 +382,7 @@ async function* shapeRows<R>(
   rowMode: RowMode,
 ): AsyncGenerator<R[], void, undefined> {
   const toObject = objectBuilder<R>(columns.map((c) => c.name))
-  const turns = new EventLoopTurns()
+  const turns = new EventLoopTurns(SHAPE_TURN_MS)
   for await (const batch of reader.batches()) {
     for (let start = 0; start < batch.length; start += SHAPE_SLICE) {
       const end = Math.min(batch.length, start + SHAPE_SLICE)

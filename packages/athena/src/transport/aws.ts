@@ -98,7 +98,11 @@ function resultPageFromBody(taken: {
         // The next page can be asked for before this one is parsed (the caller checks the hint against the page).
         if (taken.onNextToken) {
           const hint = nextTokenIn(text)
-          if (hint !== undefined) taken.onNextToken(hint)
+          if (hint !== undefined) {
+            taken.onNextToken(hint)
+            // The SDK sends that request through promises: let it reach the socket before this thread parses.
+            await new Promise<void>((resolve) => setImmediate(resolve))
+          }
         }
         taken.page = JSON.parse(text) as ResultPage
         response.body = new Uint8Array([0x7b, 0x7d])
