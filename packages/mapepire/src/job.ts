@@ -54,7 +54,9 @@ export class MapepireJob {
   /** Pinned by a lease (a transaction, a lease that changed job state): only that lease uses it. */
   pinned = false
   #broken: DatabaseError | undefined
-  readonly #prepared = new Map<string, PreparedEntry>()
+  readonly #prepared = new Map<string, PreparedEntry[]>()
+  #preparedCount = 0
+  readonly #paging = new Set<string>()
   #settleWaiters: (() => void)[] = []
   /** Called after each statement reply (the pool serves its waiters). */
   onSettle: (() => void) | undefined
@@ -67,6 +69,7 @@ export class MapepireJob {
     socket.onClose((error) => {
       this.#broken ??= error
       this.#prepared.clear()
+      this.#preparedCount = 0
       for (const wake of this.#settleWaiters.splice(0)) wake()
     })
   }
@@ -211,33 +214,63 @@ export class MapepireJob {
       })
   }
 
-  /** The reusable prepared statement for `sql`, if this job has one. */
-  prepared(sql: string): PreparedEntry | undefined {
-    const entry = this.#prepared.get(sql)
-    if (entry) {
-      // Most recently used last.
-      this.#prepared.delete(sql)
-      this.#prepared.set(sql, entry)
-    }
-    return entry
+  /**
+   * A kept prepared statement for `sql` that no execute is using, if this job has one. A statement
+   * run by several callers at once has several (each execute needs its own JDBC statement).
+   */
+  freePrepared(sql: string): PreparedEntry | undefined {
+    const entries = this.#prepared.get(sql)
+    if (!entries) return undefined
+    // Most recently used last.
+    this.#prepared.delete(sql)
+    this.#prepared.set(sql, entries)
+    for (const entry of entries) if (!entry.busy) return entry
+    return undefined
   }
 
-  /** Keeps a prepared statement for reuse; the least recently used one beyond the cache size is closed. */
+  /** Keeps a prepared statement for reuse; beyond the cache size the least recently used idle ones are closed. */
   keepPrepared(sql: string, entry: PreparedEntry): void {
-    this.#prepared.set(sql, entry)
+    const entries = this.#prepared.get(sql)
+    if (entries) entries.push(entry)
+    else this.#prepared.set(sql, [entry])
+    this.#preparedCount++
     const limit = this.#config.preparedStatementCacheSize
-    for (const [key, old] of this.#prepared) {
-      if (this.#prepared.size <= limit) break
-      if (old.busy) continue
-      this.#prepared.delete(key)
-      this.closeStatement(old.id)
+    for (const [key, list] of this.#prepared) {
+      if (this.#preparedCount <= limit) break
+      for (let i = 0; i < list.length && this.#preparedCount > limit; ) {
+        const old = list[i]!
+        if (old.busy || old === entry) {
+          i++
+          continue
+        }
+        list.splice(i, 1)
+        this.#preparedCount--
+        this.closeStatement(old.id)
+      }
+      if (list.length === 0) this.#prepared.delete(key)
     }
   }
 
-  /** Forgets a prepared statement whose execution failed (its state on the server is unknown). */
+  /** Forgets a prepared statement whose execution failed or cannot be reused (its state on the server is unknown). */
   dropPrepared(sql: string, entry: PreparedEntry): void {
-    if (this.#prepared.get(sql) === entry) this.#prepared.delete(sql)
+    const list = this.#prepared.get(sql)
+    const index = list ? list.indexOf(entry) : -1
+    if (list && index !== -1) {
+      list.splice(index, 1)
+      this.#preparedCount--
+      if (list.length === 0) this.#prepared.delete(sql)
+    }
     this.closeStatement(entry.id)
+  }
+
+  /** A query whose result needed more than one page: its runs are prepared each time, so they can page. */
+  markPaging(sql: string): void {
+    if (this.#paging.size >= 256) this.#paging.clear()
+    this.#paging.add(sql)
+  }
+
+  pages(sql: string): boolean {
+    return this.#paging.has(sql)
   }
 
   get cacheSize(): number {
@@ -245,7 +278,7 @@ export class MapepireJob {
   }
 
   get preparedCount(): number {
-    return this.#prepared.size
+    return this.#preparedCount
   }
 
   /** `ping`: the socket answers and the job's database connection is alive. */

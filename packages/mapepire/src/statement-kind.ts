@@ -7,7 +7,8 @@
  *   temporary tables and anything in QTEMP or SESSION, LOCK TABLE, CL through
  *   QCMDEXC (ADDLIBLE, ALCOBJ, …), CONNECT/DISCONNECT. Such a statement never
  *   runs on a shared job: its lease pins a job of its own first;
- * - whether its prepared statement may be reused (writes without result sets);
+ * - whether its prepared statement may be reused: writes, and queries that only read (their
+ *   result is then read from one reply; see statement.ts);
  * - whether it is transaction control, which autocommit jobs refuse.
  */
 import { firstKeyword, leadingKeywords, type SqlLexicon, skipComment, skipQuoted } from '@tributary/core'
@@ -26,13 +27,19 @@ export interface StatementKind {
   keyword: string
   /** Why the statement needs a job of its own (e.g. `SET SCHEMA`, `QTEMP`), or undefined. */
   jobState: string | undefined
-  /** INSERT, UPDATE, DELETE, MERGE: no result set, so a prepared statement can be executed again. */
+  /**
+   * INSERT, UPDATE, DELETE, MERGE, and SELECT, VALUES or WITH that change nothing (no data-change
+   * statement inside, no FOR UPDATE): a prepared statement can be executed again. A query that
+   * changes data is never run twice.
+   */
   reusable: boolean
   /** COMMIT, ROLLBACK, SAVEPOINT, RELEASE SAVEPOINT. */
   transactionControl: boolean
 }
 
 const REUSABLE = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
+const QUERIES = new Set(['SELECT', 'VALUES', 'WITH'])
+const CHANGES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'CALL', 'TRUNCATE'])
 const STATEFUL_SCHEMAS = new Set(['QTEMP', 'SESSION'])
 const QCMDEXC = /^(?:(?:QSYS2|QSYS)\.)?QCMDEXC$/
 
@@ -74,7 +81,15 @@ export function classifyStatement(sql: string): StatementKind {
     }
   }
   jobState ??= statefulReference(sql)
-  return { keyword, jobState, reusable: REUSABLE.has(keyword) && jobState === undefined, transactionControl }
+  const reusable =
+    (REUSABLE.has(keyword) || (QUERIES.has(keyword) && readsOnly(sql))) && jobState === undefined
+  return { keyword, jobState, reusable, transactionControl }
+}
+
+/** A query with no data-change statement in it (FINAL TABLE (INSERT …)) and no FOR UPDATE. */
+function readsOnly(sql: string): boolean {
+  if (!/INSERT|UPDATE|DELETE|MERGE|CALL|TRUNCATE/i.test(sql)) return true
+  return !codeWords(sql).some((word) => !word.quoted && CHANGES.has(word.text))
 }
 
 interface Word {

@@ -26,7 +26,7 @@ import {
 } from '@tributary/core'
 import type { StatementStopper, StopOutcome } from './cancel.ts'
 import type { WireValue } from './codecs/params.ts'
-import { needsExactParse, parseReply } from './codecs/reply-json.ts'
+import { parseReply } from './codecs/reply-json.ts'
 import { BlobReference, type RowDecoder, readColumns, rowDecoder } from './codecs/values.ts'
 import type { ResolvedConfig } from './config.ts'
 import { isCancelledByServer, SYSTEM } from './errors.ts'
@@ -68,14 +68,13 @@ export interface StatementContext {
   released(job: MapepireJob): void
 }
 
-/** Parses a first reply: exact when needed, and again exactly if its columns hold DECFLOAT. */
+/** Parses a first reply: exactly throughout when its columns may hold DECFLOAT, else as any reply. */
 const firstReplyParser: ReplyParser = (text) => {
-  const exact = needsExactParse(text)
-  const reply = parseReply(text, exact)
-  if (!exact && reply.metadata !== undefined && rowDecoder(readColumns(reply.metadata)).exact) {
-    return parseReply(text, true)
+  if (text.includes('"DECFLOAT')) {
+    const reply = parseReply(text, true)
+    if (reply.metadata === undefined || rowDecoder(readColumns(reply.metadata)).exact) return reply
   }
-  return reply
+  return defaultParser(text)
 }
 
 const exactParser: ReplyParser = (text) => parseReply(text, true)
@@ -104,9 +103,9 @@ function firstRequest(
       cached: undefined,
     }
   }
-  if (run.reusable && jobCachesStatements(job)) {
-    const cached = job.prepared(run.sql)
-    if (cached && !cached.busy) {
+  if (run.reusable && job.cacheSize > 0 && !job.pages(run.sql)) {
+    const cached = job.freePrepared(run.sql)
+    if (cached) {
       cached.busy = true
       return {
         body: { id, type: 'execute', cont_id: cached.id, parameters: run.parameters, rows, terse: true },
@@ -115,21 +114,12 @@ function firstRequest(
         cached,
       }
     }
-    if (!cached) {
-      const kept: PreparedEntry = { id, busy: true }
-      return {
-        body: {
-          id,
-          type: 'prepare_sql_execute',
-          sql: run.sql,
-          parameters: run.parameters,
-          rows,
-          terse: true,
-        },
-        registered: true,
-        kept,
-        cached: undefined,
-      }
+    // None is free (or none yet): prepare one more, to keep.
+    return {
+      body: { id, type: 'prepare_sql_execute', sql: run.sql, parameters: run.parameters, rows, terse: true },
+      registered: true,
+      kept: { id, busy: true },
+      cached: undefined,
     }
   }
   return {
@@ -138,10 +128,6 @@ function firstRequest(
     kept: undefined,
     cached: undefined,
   }
-}
-
-function jobCachesStatements(job: MapepireJob): boolean {
-  return job.cacheSize > 0
 }
 
 /** Runs a statement on `job` and reads its whole result. */
@@ -156,22 +142,43 @@ export async function executeOnJob<R>(
   const queryId = job.queryId(id)
   const sent = job.sendStatement(request.body, { parse: firstReplyParser })
   let keep = false
+  let reply: Reply
   try {
     run.onQueryId?.(queryId)
-    const reply = await awaitReply(context, job, sent, run, queryId)
+    reply = await awaitReply(context, job, sent, run, queryId)
     job.expect(reply, String(request.body.type), queryId)
+  } catch (error) {
+    if (request.cached) {
+      request.cached.busy = false
+      job.dropPrepared(run.sql, request.cached)
+    }
+    if (request.registered) job.closeStatement(id)
+    throw error
+  }
+  // A result that does not end on its first page can only be paged from the request that made it.
+  const pages = reply.has_results === true && reply.is_done === false
+  if (request.cached) {
+    request.cached.busy = false
+    if (pages) {
+      // The server cannot page an execute's result: forget the statement (closing its result) and run
+      // the query again as a statement of its own, prepared each time from now on.
+      job.dropPrepared(run.sql, request.cached)
+      job.markPaging(run.sql)
+      return executeOnJob(context, job, run)
+    }
+  }
+  try {
     const result = await readResult<R>(context, job, id, reply, run, queryId, fetchSize)
     if (request.kept) {
       request.kept.busy = false
-      job.keepPrepared(run.sql, request.kept)
-      keep = true
+      if (pages) job.markPaging(run.sql)
+      else {
+        job.keepPrepared(run.sql, request.kept)
+        keep = true
+      }
     }
     return result
-  } catch (error) {
-    if (request.cached) job.dropPrepared(run.sql, request.cached)
-    throw error
   } finally {
-    if (request.cached) request.cached.busy = false
     if (request.registered && !keep) job.closeStatement(id)
   }
 }
@@ -195,12 +202,21 @@ async function readResult<R>(
   const rows: R[] = []
   let reply = first
   for (;;) {
-    decodeInto(rows, reply.data, decoder, run.rowMode)
-    if (reply.is_done !== false) break
-    const more = job.sendStatement(
-      { type: 'sqlmore', cont_id: id, rows: fetchSize, terse: true },
-      { parse: pageParser(decoder) },
-    )
+    // The next page is asked for before this one is decoded, so the server reads it meanwhile.
+    const more =
+      reply.is_done === false
+        ? job.sendStatement(
+            { type: 'sqlmore', cont_id: id, rows: fetchSize, terse: true },
+            { parse: pageParser(decoder) },
+          )
+        : undefined
+    try {
+      decodeInto(rows, reply.data, decoder, run.rowMode)
+    } catch (error) {
+      if (more) await more.catch(() => undefined)
+      throw error
+    }
+    if (!more) break
     reply = await awaitReply(context, job, more, run, queryId)
     job.expect(reply, 'sqlmore', queryId)
   }

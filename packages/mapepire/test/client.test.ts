@@ -13,6 +13,7 @@ import {
   ParameterError,
   QueryCancelledError,
 } from '../src/index.ts'
+import { keptForReuse } from './support/ledger-checks.ts'
 import { useMapepireLocal } from './support/local.ts'
 
 const bed = useMapepireLocal()
@@ -33,11 +34,9 @@ async function running(marker: string): Promise<number> {
   }
 }
 
-/** Statements the server still holds, less the prepared writes the jobs keep for reuse (closed with the job). */
+/** Statements the server still holds, less the prepared statements the jobs keep for reuse (closed with the job). */
 function leaks() {
-  return bed.ledger
-    .open()
-    .filter((s) => !(s.type === 'prepare_sql_execute' && /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i.test(s.sql)))
+  return bed.ledger.open().filter((s) => !keptForReuse(s))
 }
 
 async function noLeaks(): Promise<void> {
@@ -237,6 +236,97 @@ describe('MapepireClient on mapepire-local', () => {
     assert.equal(rows[0]!.N, 6)
     await client.close()
     await until(async () => reuse().length === 0, 'the kept statement to go with its job')
+  })
+
+  test('a query with parameters is one frame once prepared: executed again, a statement per concurrent run', async () => {
+    const client = bed.client({ pool: { max: 1 } })
+    await client.query('CREATE TABLE APP.DEPT (DEPTNO CHAR(3) NOT NULL, DEPTNAME VARCHAR(30) NOT NULL)')
+    await client.query(
+      "INSERT INTO APP.DEPT VALUES ('A00', 'SPIFFY'), ('B01', 'PLANNING'), ('C01', 'CENTER')",
+    )
+    const sql = 'SELECT DEPTNO FROM APP.DEPT WHERE DEPTNO = ?'
+    const counts = () => ({
+      prepare: bed.ledger.count('prepare_sql_execute'),
+      execute: bed.ledger.count('execute'),
+      close: bed.ledger.count('sqlclose'),
+    })
+    const kept = () => bed.ledger.open().filter((s) => s.sql === sql)
+    await until(
+      async () => bed.ledger.open().filter((s) => s.type === 'sql').length === 0,
+      'the setup statements to be closed',
+    )
+    let before = counts()
+    for (let i = 0; i < 5; i++) assert.deepEqual((await client.query(sql, ['A00'])).rows, [{ DEPTNO: 'A00' }])
+    let now = counts()
+    assert.deepEqual(
+      {
+        prepare: now.prepare - before.prepare,
+        execute: now.execute - before.execute,
+        close: now.close - before.close,
+      },
+      { prepare: 1, execute: 4, close: 0 },
+    )
+    // Four at once on the one job: each execute has a statement of its own, prepared once.
+    before = counts()
+    await Promise.all(Array.from({ length: 4 }, () => client.query(sql, ['B01'])))
+    await Promise.all(Array.from({ length: 4 }, () => client.query(sql, ['C01'])))
+    now = counts()
+    assert.equal(now.prepare - before.prepare, 3)
+    assert.equal(now.execute - before.execute, 5)
+    assert.equal(now.close - before.close, 0)
+    assert.equal(kept().length, 4)
+    await client.close()
+    await until(async () => kept().length === 0, 'the kept statements to go with their job')
+  })
+
+  test('without a statement cache a query is prepared, run and closed each time: nothing is left', async () => {
+    const client = bed.client({ pool: { max: 1 }, preparedStatementCacheSize: 0 })
+    const sql = "SELECT DEPTNAME FROM APP.DEPT WHERE DEPTNO = ? AND 'uncached' <> ''"
+    const closes = bed.ledger.count('sqlclose')
+    for (let i = 0; i < 3; i++) await client.query(sql, ['A00'])
+    await until(async () => bed.ledger.count('sqlclose') - closes === 3, 'three sqlclose frames')
+    assert.deepEqual(
+      bed.ledger.open().filter((s) => s.sql === sql),
+      [],
+    )
+    await client.close()
+  })
+
+  test('kept statements are bounded by preparedStatementCacheSize; the least recently used is closed', async () => {
+    const client = bed.client({ pool: { max: 1 }, preparedStatementCacheSize: 2 })
+    const texts = [1, 2, 3].map((n) => `SELECT ${n} AS N, DEPTNO FROM APP.DEPT WHERE DEPTNO = ?`)
+    for (const sql of texts) await client.query(sql, ['A00'])
+    await until(
+      async () => bed.ledger.open().filter((s) => texts.includes(s.sql)).length === 2,
+      'two kept statements',
+    )
+    assert.deepEqual(
+      bed.ledger
+        .open()
+        .filter((s) => texts.includes(s.sql))
+        .map((s) => s.sql),
+      texts.slice(1),
+    )
+    await client.close()
+  })
+
+  test('a reused query whose result needs more than one page runs again as a paged statement', async () => {
+    const client = bed.client({ pool: { max: 1 }, fetchSize: 5 })
+    const sql =
+      'WITH T(N) AS (VALUES 1 UNION ALL SELECT N + 1 FROM T WHERE N < CAST(? AS INTEGER)) SELECT N FROM T'
+    const numbers = (n: number) => Array.from({ length: n }, (_, i) => ({ N: i + 1 }))
+    assert.deepEqual((await client.query(sql, [3])).rows, numbers(3))
+    const executes = bed.ledger.count('execute')
+    const prepares = bed.ledger.count('prepare_sql_execute')
+    assert.deepEqual((await client.query(sql, [12])).rows, numbers(12))
+    // The execute got one page, so the query ran again, prepared, and paged; and stays prepared each time.
+    assert.equal(bed.ledger.count('execute') - executes, 1)
+    assert.equal(bed.ledger.count('prepare_sql_execute') - prepares, 1)
+    assert.deepEqual((await client.query(sql, [2])).rows, numbers(2))
+    assert.equal(bed.ledger.count('execute') - executes, 1)
+    assert.equal(bed.ledger.count('prepare_sql_execute') - prepares, 2)
+    await until(async () => bed.ledger.open().filter((s) => s.sql === sql).length === 0, 'nothing left of it')
+    await client.close()
   })
 
   test('a lease pins a job for job state, and that job is not shared afterwards', async () => {

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ParameterError, ProtocolError } from '@tributary/core'
 import { encodeParameter, encodeParameters, timestampText } from '../src/codecs/params.ts'
-import { ExactNumber, leadingId, needsExactParse, parseExact, parseReply } from '../src/codecs/reply-json.ts'
+import {
+  ExactNumber,
+  leadingId,
+  needsExactParse,
+  parseExact,
+  parseLongNumbersAsText,
+  parseReply,
+} from '../src/codecs/reply-json.ts'
 import { baseType, distinctKeys, plainDecimal, readColumns, rowDecoder } from '../src/codecs/values.ts'
 
 describe('reply frames', () => {
@@ -30,6 +37,51 @@ describe('reply frames', () => {
     assert.equal(needsExactParse('{"data":[[1,2.5,123456789012345]]}'), false)
     assert.equal(needsExactParse('{"data":[[9007199254740993]]}'), true)
     assert.equal(needsExactParse('{"data":[[1234567.123456789]]}'), true)
+  })
+
+  test('long numbers are read as their text by quoting them; digits inside strings fall back to the exact parser', () => {
+    const page = parseLongNumbersAsText(
+      '{"id":"7","data":[[1,"a,1",9007199254740993,0.250000000000000000000],[2, -12345678901234567.5E+3 ,null]],"is_done":false}',
+    )
+    assert.deepEqual(page.data, [
+      [1, 'a,1', '9007199254740993', '0.250000000000000000000'],
+      [2, '-12345678901234567.5E+3', null],
+    ])
+    // ",1234567890123456789," inside a string: quoting it would end the string, so the frame is read as written.
+    const tricky = parseLongNumbersAsText('{"data":[["x,1234567890123456789,y",1234567890123456789]]}')
+    assert.deepEqual((tricky.data as unknown[][])[0]![0], 'x,1234567890123456789,y')
+    assert.equal(((tricky.data as unknown[][])[0]![1] as ExactNumber).text, '1234567890123456789')
+  })
+
+  test('numeric columns decode numbers, their text and ExactNumber alike', () => {
+    const decoder = rowDecoder(
+      readColumns({
+        columns: [
+          { name: 'I', type: 'INTEGER' },
+          { name: 'B', type: 'BIGINT' },
+          { name: 'D', type: 'DECIMAL', precision: 31, scale: 21 },
+          { name: 'F', type: 'DOUBLE' },
+        ],
+      }),
+    )
+    assert.deepEqual(
+      decoder.object([1, '9007199254740993', '0.250000000000000000000', '1.2345678901234567E20']),
+      {
+        I: 1,
+        B: 9007199254740993n,
+        D: '0.250000000000000000000',
+        F: 1.2345678901234567e20,
+      },
+    )
+    assert.deepEqual(
+      decoder.object([2, new ExactNumber('12345678901234567'), new ExactNumber('1E-7'), 2.5]),
+      {
+        I: 2,
+        B: 12345678901234567n,
+        D: '0.0000001',
+        F: 2.5,
+      },
+    )
   })
 
   test('the id is read from the start of a reply', () => {

@@ -29,7 +29,11 @@ test('statements that need the job of their own are found in code only', () => {
 test('writes may reuse their prepared statement; transaction control is recognised', () => {
   assert.equal(classifyStatement('insert into t values (?)').reusable, true)
   assert.equal(classifyStatement('/* x */ UPDATE t SET a = ?').reusable, true)
-  assert.equal(classifyStatement('select * from t where a = ?').reusable, false)
+  assert.equal(classifyStatement('select * from t where a = ?').reusable, true)
+  assert.equal(classifyStatement('with x as (select 1 from t) select * from x where a = ?').reusable, true)
+  assert.equal(classifyStatement('select id from final table (insert into t values (?))').reusable, false)
+  assert.equal(classifyStatement('select * from t where a = ? for update').reusable, false)
+  assert.equal(classifyStatement('select "UPDATE" from t where a = ?').reusable, true)
   assert.equal(classifyStatement('call p(?)').reusable, false)
   assert.equal(classifyStatement('insert into qtemp.t values (?)').reusable, false)
   for (const sql of [

@@ -35,7 +35,7 @@ export function cellValue(text: string | null, form: ValueForm, formats: DateTim
     case 'float':
       return new JsonNumber(javaFloatingPoint(text))
     case 'char':
-      return text.replace(/\s+$/, '')
+      return trimEnd(text)
     case 'boolean':
       return text === 't' || text === 'true'
     case 'binary':
@@ -54,6 +54,9 @@ export function cellValue(text: string | null, form: ValueForm, formats: DateTim
 /** java.math.BigDecimal#toString of a plain decimal string (scientific when the exponent is small). */
 export function javaBigDecimal(text: string): string {
   if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return '0'
+  // Most values print as they are: an integer part that is not zero means an adjusted exponent >= 0.
+  const c = text.charCodeAt(text[0] === '-' ? 1 : 0)
+  if (c >= 49 && c <= 57) return text
   let s = text
   let sign = ''
   if (s.startsWith('-')) {
@@ -142,20 +145,85 @@ function formatTimestamp(text: string): string {
   return `${m[1]} ${m[2]}.${fraction}`
 }
 
-/** JSON.stringify that writes JsonNumber verbatim and keeps insertion order (and nulls). */
-export function toJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null'
-  if (value instanceof JsonNumber) return value.text
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null'
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`
-  if (typeof value === 'object') {
-    const parts: string[] = []
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (v === undefined) continue
-      parts.push(`${JSON.stringify(k)}:${toJson(v)}`)
-    }
-    return `{${parts.join(',')}}`
+/** JSON text written verbatim by `toJson` (a result page serialized once by its row writer). */
+export class JsonText {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
   }
-  return 'null'
+}
+
+/** Writes one cell of a column from PostgreSQL's text, as `toJson(cellValue(...))` would. */
+export type CellWriter = (text: string) => string
+
+/** The writer of a column's cells: built once per result, so a page is serialized without per-cell objects. */
+export function cellWriter(form: ValueForm, formats: DateTimeFormat): CellWriter {
+  switch (form) {
+    case 'integer':
+      // PostgreSQL writes integers as plain digits: the JSON number is the text itself.
+      return (text) => text
+    case 'bigint':
+      return (text) => text
+    case 'decimal':
+      return javaBigDecimal
+    case 'float':
+      return javaFloatingPoint
+    case 'char':
+      return (text) => JSON.stringify(trimEnd(text))
+    case 'boolean':
+      return (text) => (text === 't' || text === 'true' ? 'true' : 'false')
+    case 'binary':
+      return (text) => JSON.stringify(text.startsWith('\\x') ? text.slice(2).toUpperCase() : text)
+    case 'date':
+      return (text) => JSON.stringify(formatDate(text, formats))
+    case 'time':
+      return (text) => JSON.stringify(formatTime(text, formats))
+    case 'timestamp':
+      return (text) => JSON.stringify(formatTimestamp(text))
+    default:
+      return (text) => JSON.stringify(text)
+  }
+}
+
+/** Trailing white space removed, as `replace(/\s+$/, '')` (without a regular expression for the common case). */
+function trimEnd(text: string): string {
+  const last = text.charCodeAt(text.length - 1)
+  return last === 32 || (last <= 13 && last >= 9) || last > 127 ? text.replace(/\s+$/, '') : text
+}
+
+/**
+ * JSON.stringify that writes JsonNumber and JsonText verbatim and keeps insertion order (and nulls);
+ * undefined properties are left out, undefined array items are null.
+ */
+export function toJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null'
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'object':
+      break
+    default:
+      return 'null'
+  }
+  if (value === null) return 'null'
+  if (value instanceof JsonNumber || value instanceof JsonText) return value.text
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toJson(value[i])
+    return `${out}]`
+  }
+  let out = '{'
+  let first = true
+  const record = value as Record<string, unknown>
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue
+    const v = record[key]
+    if (v === undefined) continue
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${toJson(v)}`
+    first = false
+  }
+  return `${out}}`
 }

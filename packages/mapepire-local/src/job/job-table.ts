@@ -4,6 +4,7 @@
  */
 
 import type pg from 'pg'
+import { type Naming, type Translated, translate } from '../db2/translate.ts'
 import type { DomainTypes } from '../db2/types.ts'
 import type { Job } from './job.ts'
 import { ObjectLocks } from './object-locks.ts'
@@ -38,6 +39,12 @@ export class JobTable {
   readonly logger: Logger
   /** tableID → attnum → facts; cleared after DDL. */
   readonly attributes = new Map<number, Map<number, AttributeFacts>>()
+  /** Inferred parameter types of statements (job, path and SQL → types); cleared after DDL. */
+  readonly parameterTypes = new Map<string, string[]>()
+  /** Statements translated before (translation depends on the text and the naming mode only). */
+  readonly #translations = new Map<string, Translated>()
+  /** The control connection's work, one query at a time (a pg client runs one query at a time). */
+  #controlQueue: Promise<unknown> = Promise.resolve()
   readonly #jobs = new Map<string, Job>()
   #nextNumber: number
 
@@ -48,6 +55,41 @@ export class JobTable {
     this.logger = logger
     // Job numbers look like a real system's: six digits, increasing.
     this.#nextNumber = 100000 + (Math.floor(Date.now() / 1000) % 800000)
+  }
+
+  /** Runs a query on the control connection after the ones before it. */
+  controlQuery(text: string, values?: unknown[], rowMode?: 'array'): Promise<pg.QueryResult> {
+    const run: Promise<pg.QueryResult> = this.#controlQueue.then(() =>
+      rowMode
+        ? this.control.query({ text, values: values ?? [], rowMode })
+        : this.control.query({ text, values: values ?? [] }),
+    )
+    this.#controlQueue = run.catch(() => {})
+    return run
+  }
+
+  /** The PostgreSQL form of a Db2 statement; plain statements are kept (most recent 500) and shared read-only. */
+  translate(sql: string, naming: Naming): Translated {
+    const key = `${naming}\u0000${sql}`
+    const known = this.#translations.get(key)
+    if (known !== undefined) return known
+    const translated = translate(sql, { naming })
+    if (translated.kind === 'statement') {
+      if (this.#translations.size >= 500) this.#translations.delete(this.#translations.keys().next().value!)
+      this.#translations.set(key, translated)
+    }
+    return translated
+  }
+
+  rememberParameterTypes(key: string, types: string[]): void {
+    if (this.parameterTypes.size >= 1000) this.parameterTypes.clear()
+    this.parameterTypes.set(key, types)
+  }
+
+  /** A definition changed (DDL, a procedure): facts read from the catalog may be stale. */
+  definitionsChanged(): void {
+    this.attributes.clear()
+    this.parameterTypes.clear()
   }
 
   nextJobNumber(): string {

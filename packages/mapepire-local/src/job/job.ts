@@ -5,17 +5,18 @@
  */
 
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import { runClCommand } from '../cl/commands.ts'
 import { fromPostgres, jdbcErrors, type PgErrorLike, SqlError } from '../db2/errors.ts'
 import { db2Name, pgName, quoteLiteral, quotePg } from '../db2/names.ts'
 import { createProcedure, type ProcedureParameter } from '../db2/procedures.ts'
 import { type CallArgument, type Translated, translate, UNNAMED_COLUMN } from '../db2/translate.ts'
 import { db2Type } from '../db2/types.ts'
-import { cellValue, type DateTimeFormat } from '../db2/values.ts'
+import { cellValue, type DateTimeFormat, type JsonText } from '../db2/values.ts'
 import { createSqlSample } from '../sample/create-sql-sample.ts'
 import { type ConnectProps, pgIsolation } from './connect-props.ts'
 import type { AttributeFacts, JobTable } from './job-table.ts'
-import { type ColumnMeta, ResultCursor } from './result-cursor.ts'
+import { type ColumnMeta, ResultCursor, type RowSource, type TextRow } from './result-cursor.ts'
 
 export interface JobLogEntry {
   messageId: string
@@ -48,6 +49,17 @@ export interface Execution {
 
 export type ParamValue = string | null
 
+export interface ExecuteOptions {
+  /**
+   * Rows the first block of a query will take. With it, a query outside commitment control is read
+   * through a portal, that many rows at first, and its result streams; without it, it is read whole.
+   */
+  fetchRows?: number | undefined
+}
+
+/** Every value as PostgreSQL's text: the Db2 value rules start from it. */
+const TEXT_TYPES = { getTypeParser: () => (value: string) => value }
+
 /** Raised when the job is gone (its connection died or was ended). */
 export const connectionGone = () => new SqlError('The connection does not exist.', '08003', -99999)
 
@@ -76,6 +88,8 @@ export class Job {
   #ended = false
   #removed = false
   #statementCounter = 0
+  /** Results still reading from a portal of this job's connection. */
+  readonly #portals = new Set<ResultCursor>()
 
   private constructor(init: {
     table: JobTable
@@ -114,7 +128,7 @@ export class Job {
     const client = new pg.Client({
       ...table.postgres,
       application_name: 'mapepire-local job',
-      types: { getTypeParser: () => (value: string) => value },
+      types: TEXT_TYPES,
     })
     await client.connect()
     const pid = await client.query<{ pid: string }>('SELECT pg_backend_pid() AS pid')
@@ -139,8 +153,8 @@ export class Job {
     )
     await job.#applyPath()
     table.add(job)
-    await table.control
-      .query(
+    await table
+      .controlQuery(
         'INSERT INTO qsys.jobs (job_name, job_user, job_number, backend_pid, client_ip, application) VALUES ($1, $2, $3, $4, $5, $6)',
         [job.name, job.user, job.number, job.backendPid, clientIp, application],
       )
@@ -177,11 +191,59 @@ export class Job {
     return this.props.naming === 'system' ? '*LIBL' : this.defaultSchema
   }
 
-  /** Runs `work` when the job's earlier work is done (one statement at a time per job). */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work, work)
+  /**
+   * Runs `work` when the job's earlier work is done (one statement at a time per job). A result still
+   * reading from a portal is read to its end first (the connection can serve one statement at a time),
+   * unless it is `own`: the result `work` reads more of.
+   */
+  exclusive<T>(work: () => Promise<T>, own?: ResultCursor): Promise<T> {
+    const run = this.#queue.then(async () => {
+      await this.#settlePortals(own)
+      return work()
+    })
     this.#queue = run.catch(() => {})
     return run
+  }
+
+  async #settlePortals(own: ResultCursor | undefined): Promise<void> {
+    for (const cursor of this.#portals) {
+      if (cursor === own) continue
+      this.#portals.delete(cursor)
+      if (cursor.streaming) await cursor.materialize().catch(() => {})
+    }
+  }
+
+  /** The next block of a result: read from its portal in turn with the job's other work when it must be. */
+  async fetchBlock(cursor: ResultCursor, count: number, terse: boolean): Promise<JsonText> {
+    const block = cursor.needsSource(count)
+      ? await this.exclusive(async () => {
+          try {
+            return await cursor.fetch(count, terse)
+          } finally {
+            if (!cursor.streaming) this.#portals.delete(cursor)
+          }
+        }, cursor)
+      : await cursor.fetch(count, terse)
+    this.readAhead(cursor, count)
+    return block
+  }
+
+  /** Reads a result's next block in turn with the job's other work, before the client asks for it. */
+  readAhead(cursor: ResultCursor, count: number): void {
+    if (!cursor.streaming || count <= 0) return
+    void this.exclusive(async () => {
+      if (!this.#ended) await cursor.readAhead(count)
+    }, cursor).catch(() => {})
+  }
+
+  /** Closes a result (`sqlclose`); a portal is closed in turn with the job's other work. */
+  closeResult(cursor: ResultCursor): Promise<void> {
+    if (!cursor.streaming) return cursor.close()
+    cursor.requestClose()
+    return this.exclusive(async () => {
+      this.#portals.delete(cursor)
+      await cursor.close().catch(() => {})
+    }, cursor)
   }
 
   log(messageId: string, type: JobLogEntry['type'], severity: number, text: string, secondLevel = ''): void {
@@ -197,8 +259,8 @@ export class Job {
     }
     this.jobLog.push(entry)
     // Mirrored for QSYS2.JOBLOG_INFO through the control connection, outside the job's transaction.
-    const write = this.table.control
-      .query(
+    const write = this.table
+      .controlQuery(
         `INSERT INTO qsys.joblog (qualified_job_name, ordinal_position, message_id, message_type, severity, message_timestamp,
            from_program, message_text, message_second_level_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
@@ -223,6 +285,11 @@ export class Job {
   /** Job log messages written so far are visible to SQL once this resolves. */
   flushLog(): Promise<void> {
     return this.#logWrites
+  }
+
+  /** What unqualified names resolve through: part of the key of cached statement facts. */
+  get #pathKey(): string {
+    return `${this.props.naming}|${this.defaultSchema}|${this.currentLibrary ?? ''}|${this.libraryList.join(',')}`
   }
 
   async #applyPath(): Promise<void> {
@@ -271,11 +338,17 @@ export class Job {
     return this.executeTranslated(translated, params ?? [])
   }
 
-  async executeTranslated(t: Translated, params: ParamValue[]): Promise<Execution> {
+  async executeTranslated(
+    t: Translated,
+    params: ParamValue[],
+    options: ExecuteOptions = {},
+  ): Promise<Execution> {
     switch (t.kind) {
       case 'statement':
-        return this.#statement(t, params)
+        return this.#statement(t, params, options.fetchRows)
       case 'call':
+        // A procedure may change definitions.
+        this.table.definitionsChanged()
         return this.#call(t, params)
       case 'set-schema': {
         const schema = t.param ? params[0] : t.schema
@@ -367,9 +440,22 @@ export class Job {
     const hex = /^(?:[0-9A-Fa-f]{2})*$/
     if (!params.some((p) => typeof p === 'string' && hex.test(p))) return params
     if (!/^(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES)$/.test(t.verb)) return params
+    const key = `${this.name}|${this.#pathKey}\u0000${t.sql}`
+    let types = this.table.parameterTypes.get(key)
+    if (types === undefined) {
+      types = await this.#describeBaseTypes(t)
+      this.table.rememberParameterTypes(key, types)
+    }
+    const described = types
+    return params.map((p, i) =>
+      described[i] === 'bytea' && typeof p === 'string' && hex.test(p) ? `\\x${p}` : p,
+    )
+  }
+
+  /** Parameter types as PostgreSQL infers them, domains as their base types. */
+  async #describeBaseTypes(t: Translated & { kind: 'statement' }): Promise<string[]> {
     const name = `mp_describe_${++this.#statementCounter}`
     await this.#query(`PREPARE ${name} AS ${t.sql}`)
-    let types: string[]
     try {
       const r = await this.#query(
         // Db2's binary types are domains over bytea: compare base types.
@@ -378,13 +464,10 @@ export class Job {
            FROM pg_prepared_statements p WHERE p.name = $1`,
         [name],
       )
-      types = parseTextArray((r.rows[0]?.[0] as string | undefined) ?? '{}')
+      return parseTextArray((r.rows[0]?.[0] as string | undefined) ?? '{}')
     } finally {
       await this.#query(`DEALLOCATE ${name}`)
     }
-    return params.map((p, i) =>
-      types[i] === 'bytea' && typeof p === 'string' && hex.test(p) ? `\\x${p}` : p,
-    )
   }
 
   /** Result columns of a query without running it to completion. */
@@ -397,15 +480,25 @@ export class Job {
     })
   }
 
-  async #statement(t: Translated & { kind: 'statement' }, params: ParamValue[]): Promise<Execution> {
+  async #statement(
+    t: Translated & { kind: 'statement' },
+    params: ParamValue[],
+    fetchRows: number | undefined,
+  ): Promise<Execution> {
     if (/joblog_info/i.test(t.sql)) await this.flushLog()
     return this.#inStatement(t.objectSchema, async () => {
       for (const sql of t.before ?? []) await this.#query(sql)
-      const r = await this.#query(t.sql, await this.#binaryParameters(t, params))
+      const values = await this.#binaryParameters(t, params)
+      // Under commitment control a statement is wrapped in a savepoint released right after it, so
+      // its result is read whole; elsewhere a query's rows stream from a portal.
+      if (fetchRows !== undefined && t.isQuery && !this.#inTransaction && !/\bRETURNING\b/.test(t.sql)) {
+        return this.#openPortal(t, values, fetchRows)
+      }
+      const r = await this.#query(t.sql, values)
       if (t.createdSchema !== undefined) {
         await this.#query('SELECT qsys.create_schema_catalog($1)', [pgName(t.createdSchema)])
       }
-      if (/^(CREATE|DROP|ALTER|RENAME|TRUNCATE)$/.test(t.verb)) this.table.attributes.clear()
+      if (!/^(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES)$/.test(t.verb)) this.table.definitionsChanged()
       if (r.fields.length > 0 && (t.isQuery || r.command === 'SELECT' || /RETURNING \*/.test(t.sql))) {
         const columns = await this.#columns(r.fields, t.numberAllColumns)
         return {
@@ -416,6 +509,64 @@ export class Job {
       const count = /^(INSERT|UPDATE|DELETE|MERGE)$/.test(r.command ?? '') ? (r.rowCount ?? 0) : 0
       return { updateCount: count }
     })
+  }
+
+  /**
+   * Runs a query through a portal: its first `fetchRows` rows now, the rest as blocks are fetched.
+   * A small result is over with the first read, and the connection is free again.
+   */
+  async #openPortal(
+    t: Translated & { kind: 'statement' },
+    values: ParamValue[],
+    fetchRows: number,
+  ): Promise<Execution> {
+    if (this.#ended) throw connectionGone()
+    const portal = new PortalRows(
+      this.client.query(new Cursor(t.sql, values, { rowMode: 'array', types: TEXT_TYPES })),
+    )
+    let first: { rows: TextRow[]; fields: pg.FieldDef[] }
+    try {
+      first = await portal.first(Math.max(fetchRows, 1))
+    } catch (error) {
+      if (this.#ended) throw connectionGone()
+      throw error
+    }
+    if (first.fields.length === 0) {
+      await portal.close()
+      return { updateCount: 0 }
+    }
+    // While the portal is open the connection serves nothing else: catalog facts come through the control connection.
+    const columns = await this.#columns(
+      first.fields,
+      t.numberAllColumns,
+      portal.exhausted ? 'job' : 'control',
+    )
+    const source: RowSource = {
+      read: (count) => this.#readPortal(portal, count),
+      close: () => portal.close(),
+      get exhausted() {
+        return portal.exhausted
+      },
+    }
+    const cursor = new ResultCursor(columns, first.rows, this.formats, source)
+    if (cursor.streaming) {
+      this.#portals.add(cursor)
+      this.readAhead(cursor, fetchRows)
+    }
+    return { resultSet: cursor, updateCount: -1 }
+  }
+
+  /** A later block of a portal: a statement running (CANCEL_SQL stops it), Db2 errors. */
+  async #readPortal(portal: PortalRows, count: number): Promise<TextRow[]> {
+    if (this.#ended) throw connectionGone()
+    this.#running++
+    try {
+      return await portal.read(count)
+    } catch (error) {
+      throw this.#sqlError(error)
+    } finally {
+      this.#running--
+    }
   }
 
   /** A statement under commitment control is atomic on its own, as on Db2: a failure undoes only it. */
@@ -479,21 +630,25 @@ export class Job {
     return this.#inStatement(work)
   }
 
-  async #columns(fields: pg.FieldDef[], numberAll: boolean): Promise<ColumnMeta[]> {
+  async #columns(
+    fields: pg.FieldDef[],
+    numberAll: boolean,
+    via: 'job' | 'control' = 'job',
+  ): Promise<ColumnMeta[]> {
     const tables = [
       ...new Set(fields.map((f) => f.tableID).filter((id) => id !== 0 && !this.table.attributes.has(id))),
     ]
     if (tables.length > 0) {
-      const r = await this.#query(
-        `SELECT attrelid, attnum, atttypid, attnotnull, attidentity <> '' FROM pg_attribute WHERE attrelid = ANY($1::oid[]) AND attnum > 0`,
-        [`{${tables.join(',')}}`],
-      )
+      const sql = `SELECT attrelid, attnum, atttypid, attnotnull, attidentity <> '' FROM pg_attribute WHERE attrelid = ANY($1::oid[]) AND attnum > 0`
+      const ids = [`{${tables.join(',')}}`]
+      const r = via === 'job' ? await this.#query(sql, ids) : await this.table.controlQuery(sql, ids, 'array')
       for (const id of tables) this.table.attributes.set(id, new Map())
       for (const row of r.rows as string[][]) {
         this.table.attributes.get(Number(row[0]))!.set(Number(row[1]), {
           typeId: Number(row[2]),
-          notNull: row[3] === 't',
-          identity: row[4] === 't',
+          // 't' from the job's connection (text values), true from the control connection.
+          notNull: String(row[3]).startsWith('t'),
+          identity: String(row[4]).startsWith('t'),
         })
       }
     }
@@ -677,7 +832,7 @@ export class Job {
   /** QSYS2.CANCEL_SQL: stops the statement this job is running, which then fails with SQL0952. */
   async cancelRunningStatement(): Promise<void> {
     if (!this.running || this.#ended) return
-    await this.table.control.query('SELECT pg_cancel_backend($1)', [this.backendPid])
+    await this.table.controlQuery('SELECT pg_cancel_backend($1)', [this.backendPid])
   }
 
   /** Ends the job's connection (the socket stays); its job table entry and job log go with it. */
@@ -688,9 +843,10 @@ export class Job {
     this.#ended = true
     this.table.remove(this)
     await this.#logWrites
-    await this.table.control.query('DELETE FROM qsys.jobs WHERE job_name = $1', [this.name]).catch(() => {})
-    await this.table.control
-      .query('DELETE FROM qsys.joblog WHERE qualified_job_name = $1', [this.name])
+    this.#portals.clear()
+    await this.table.controlQuery('DELETE FROM qsys.jobs WHERE job_name = $1', [this.name]).catch(() => {})
+    await this.table
+      .controlQuery('DELETE FROM qsys.joblog WHERE qualified_job_name = $1', [this.name])
       .catch(() => {})
     if (!wasEnded) await this.client.end().catch(() => {})
     else this.client.end().catch(() => {})
@@ -698,7 +854,7 @@ export class Job {
 
   /** A job that dies: its PostgreSQL backend is terminated under it (fault injection). */
   async kill(): Promise<void> {
-    await this.table.control.query('SELECT pg_terminate_backend($1)', [this.backendPid]).catch(() => {})
+    await this.table.controlQuery('SELECT pg_terminate_backend($1)', [this.backendPid]).catch(() => {})
     this.#ended = true
   }
 }
@@ -729,3 +885,51 @@ function parseTextArray(text: string): string[] {
 }
 
 export { jdbcErrors }
+
+/** A pg-cursor portal on a job's connection, read a block at a time. */
+class PortalRows {
+  readonly #cursor: Cursor<TextRow>
+  #exhausted = false
+  #closed = false
+
+  constructor(cursor: Cursor<TextRow>) {
+    this.#cursor = cursor
+  }
+
+  get exhausted(): boolean {
+    return this.#exhausted || this.#closed
+  }
+
+  /** The first block, with the row description. */
+  first(count: number): Promise<{ rows: TextRow[]; fields: pg.FieldDef[] }> {
+    return new Promise((resolve, reject) => {
+      this.#cursor.read(count, (error, rows, result) => {
+        if (error) {
+          this.#exhausted = true
+          reject(error)
+          return
+        }
+        if (rows.length < count) this.#exhausted = true
+        resolve({ rows, fields: result.fields ?? [] })
+      })
+    })
+  }
+
+  async read(count: number): Promise<TextRow[]> {
+    if (this.exhausted) return []
+    try {
+      const rows = await this.#cursor.read(count)
+      if (rows.length < count) this.#exhausted = true
+      return rows
+    } catch (error) {
+      this.#exhausted = true
+      throw error
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.exhausted) return
+    this.#closed = true
+    await this.#cursor.close()
+  }
+}

@@ -15,10 +15,41 @@ export class SourceNumber {
 
 export type JsonValue = string | boolean | null | SourceNumber | JsonValue[] | { [key: string]: JsonValue }
 
+/**
+ * A number token whose text `String(Number(text))` may not give back: a fraction, an exponent, a
+ * leading zero, 16 or more digits, or minus zero. Matches inside strings only cost the slow path.
+ */
+const INEXACT_NUMBER = /[[:,]\s*-?(?:0\d|\d*[.eE]|\d{16}|0\s*[,\]}])/
+
 export function parseRequest(text: string): JsonValue {
+  // Most requests hold only plain integers (rows, ids), which the native parser gives back exactly.
+  if (!INEXACT_NUMBER.test(text)) return withSourceNumbers(JSON.parse(text) as unknown)
   return JSON.parse(text, (_key, value, context?: { source?: string }) =>
     typeof value === 'number' ? new SourceNumber(context?.source ?? String(value)) : value,
   ) as JsonValue
+}
+
+function withSourceNumbers(value: unknown): JsonValue {
+  if (typeof value === 'number') return new SourceNumber(String(value))
+  if (typeof value !== 'object' || value === null) return value as JsonValue
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withSourceNumbers(value[i])
+    return value as JsonValue
+  }
+  const record = value as Record<string, unknown>
+  for (const key in record) {
+    const converted = withSourceNumbers(record[key])
+    // An own "__proto__" key, as JSON.parse made it: assignment would set the prototype instead.
+    if (key === '__proto__') {
+      Object.defineProperty(record, key, {
+        value: converted,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    } else record[key] = converted
+  }
+  return record as JsonValue
 }
 
 export function isObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {

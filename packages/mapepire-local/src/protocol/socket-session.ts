@@ -9,9 +9,9 @@
 import type { WebSocket } from 'ws'
 import { runClCommand } from '../cl/commands.ts'
 import { jdbcErrors, RequestError, SqlError } from '../db2/errors.ts'
-import { type Translated, translate } from '../db2/translate.ts'
+import type { Translated } from '../db2/translate.ts'
 import { parameterTypeName } from '../db2/types.ts'
-import { toJson } from '../db2/values.ts'
+import { JsonText, toJson } from '../db2/values.ts'
 import { type PropDefaults, parseConnectProps } from '../job/connect-props.ts'
 import { type Execution, Job } from '../job/job.ts'
 import type { JobTable } from '../job/job-table.ts'
@@ -85,6 +85,8 @@ export class SocketSession {
   readonly #typeCounts = new Map<string, number>()
   #held: string[] = []
   #holdTimer: NodeJS.Timeout | undefined
+  /** Replies waiting out a delay fault: ended with the socket, so no timer outlives it. */
+  readonly #delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
 
   constructor(socket: WebSocket, options: SessionOptions) {
     this.#socket = socket
@@ -111,7 +113,12 @@ export class SocketSession {
     if (this.#closed) return
     this.#closed = true
     if (this.#holdTimer) clearTimeout(this.#holdTimer)
-    for (const entry of this.#statements.values()) entry.cursor?.close()
+    for (const delay of this.#delays) {
+      clearTimeout(delay.timer)
+      delay.resolve()
+    }
+    this.#delays.clear()
+    for (const entry of this.#statements.values()) entry.cursor?.discard()
     this.#statements.clear()
     const job = this.#job
     this.#job = undefined
@@ -208,7 +215,10 @@ export class SocketSession {
             reply,
             sync,
             async () => {
-              entry.cursor?.close()
+              const cursor = entry.cursor
+              if (cursor === undefined) return
+              const job = this.#job
+              await (job ? job.closeResult(cursor) : cursor.close())
             },
             fault,
           )
@@ -218,7 +228,7 @@ export class SocketSession {
           sync,
           async (r) => {
             const rows = asInt(req.rows, 1000)
-            r.data = this.#block(entry, rows, asBoolean(req.terse, false))
+            r.data = await this.#block(entry, rows, asBoolean(req.terse, false))
             r.is_done = entry.kind === 'prepared' && !entry.executed ? true : entry.done
           },
           fault,
@@ -346,13 +356,14 @@ export class SocketSession {
   async #send(reply: Reply, fault: FaultRule | undefined): Promise<void> {
     if (this.#closed) return
     if (fault?.action === 'drop') {
-      if (fault.afterMs) await sleep(fault.afterMs)
+      if (fault.afterMs) await this.#sleep(fault.afterMs)
       this.#socket.terminate()
       return
     }
     let delay = this.#options.faults.replyDelay()
     if (fault?.action === 'delay') delay += fault.ms
-    if (delay > 0) await sleep(delay)
+    if (delay > 0) await this.#sleep(delay)
+    if (this.#closed) return
     let text = `${toJson(reply)}\n\n`
     if (fault?.action === 'oversize') {
       const body = toJson(reply)
@@ -366,6 +377,21 @@ export class SocketSession {
       return
     }
     this.#write(text)
+  }
+
+  /** A delay that ends early, and without a timer left behind, when the socket ends. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const delay = {
+        timer: setTimeout(() => {
+          this.#delays.delete(delay)
+          resolve()
+        }, ms),
+        resolve,
+      }
+      this.#delays.add(delay)
+    })
   }
 
   #flushHeld(): void {
@@ -446,11 +472,11 @@ export class SocketSession {
     const terse = asBoolean(req.terse, false)
     const job = this.#requireJob()
     const execution = await job.exclusive(async () => {
-      const translated = translate(sql, { naming: job.props.naming })
+      const translated = this.#options.jobs.translate(sql, job.props.naming)
       if (translated.kind === 'statement' && translated.paramCount > 0) {
         throw new SqlError('[SQL0313] Number of host variables not valid.', '07001', -313)
       }
-      return job.executeTranslated(translated, [])
+      return job.executeTranslated(translated, [], { fetchRows: rows })
     })
     entry.executed = true
     reply.has_results = execution.resultSet !== undefined
@@ -458,17 +484,18 @@ export class SocketSession {
     if (execution.resultSet) {
       entry.cursor = execution.resultSet
       reply.metadata = this.#resultMetadata(execution.resultSet.columns, job)
-      reply.data = this.#block(entry, rows, terse)
+      reply.data = await this.#block(entry, rows, terse)
       reply.is_done = entry.done
     }
   }
 
-  #block(entry: StatementEntry, rows: number, terse: boolean): unknown[] {
-    if (entry.done) return []
+  async #block(entry: StatementEntry, rows: number, terse: boolean): Promise<JsonText> {
+    if (entry.done) return new JsonText('[]')
     const cursor = entry.cursor
     if (cursor === undefined) throw new SqlError('Result set was null', null, 0)
-    if (rows <= 0) return []
-    const data = cursor.fetch(rows, terse)
+    if (rows <= 0) return new JsonText('[]')
+    const job = this.#job
+    const data = await (job ? job.fetchBlock(cursor, rows, terse) : cursor.fetch(rows, terse))
     if (cursor.done) entry.done = true
     return data
   }
@@ -503,7 +530,7 @@ export class SocketSession {
     const sql = asString(req.sql, 'sql')
     const job = this.#requireJob()
     await job.exclusive(async () => {
-      const translated = translate(sql, { naming: job.props.naming })
+      const translated = this.#options.jobs.translate(sql, job.props.naming)
       entry.translated = translated
       const metadata: Record<string, unknown> = {}
       let parameters: ParameterInfo[]
@@ -608,14 +635,16 @@ export class SocketSession {
       return
     }
     const values = bind(raw)
-    const execution: Execution = await job.exclusive(() => job.executeTranslated(translated, values))
+    const execution: Execution = await job.exclusive(() =>
+      job.executeTranslated(translated, values, { fetchRows: rows }),
+    )
     target.executed = true
     if (execution.resultSet) {
       target.cursor = execution.resultSet
       reply.has_results = true
       reply.update_count = execution.updateCount
       reply.metadata = this.#resultMetadata(execution.resultSet.columns, job)
-      reply.data = this.#block(target, rows, terse)
+      reply.data = await this.#block(target, rows, terse)
       reply.output_parms = execution.outputParms ?? []
       reply.is_done = target.done
     } else {
@@ -686,7 +715,7 @@ export class SocketSession {
     const rows = asInt(req.rows, 1000)
     const terse = asBoolean(req.terse, false)
     const job = this.#requireJob()
-    const translated = translate(sql, { naming: job.props.naming })
+    const translated = this.#options.jobs.translate(sql, job.props.naming)
     if (translated.kind !== 'statement')
       throw new SqlError('[SQL0084] SQL statement not allowed.', '42612', -84)
     const explain = await job.exclusive(() =>
@@ -741,7 +770,7 @@ export class SocketSession {
     }
     reply.vedata = terse ? nodes.map((n) => names.map((k) => n[k])) : nodes
     if (run) {
-      const execution = await job.exclusive(() => job.executeTranslated(translated, []))
+      const execution = await job.exclusive(() => job.executeTranslated(translated, [], { fetchRows: rows }))
       if (execution.resultSet) {
         const entry: StatementEntry = {
           kind: 'query',
@@ -750,7 +779,7 @@ export class SocketSession {
           cursor: execution.resultSet,
         }
         reply.metadata = this.#resultMetadata(execution.resultSet.columns, job)
-        reply.data = this.#block(entry, rows, terse)
+        reply.data = await this.#block(entry, rows, terse)
         reply.is_done = entry.done
         return
       }
@@ -771,10 +800,6 @@ function safeString(v: JsonValue): string {
   if (typeof v === 'string') return v
   if (v instanceof SourceNumber) return v.source
   return gsonText(v)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function timestampText(d: Date): string {

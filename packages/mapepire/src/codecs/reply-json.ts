@@ -5,9 +5,14 @@
  * numbers from their exact text, which `JSON.parse` rounds to doubles. A
  * number with at most 15 significant digits survives that round trip (the
  * decoders rebuild its text from the column's scale), so a frame where no
- * number has more is parsed natively; any other frame, and every frame of a
- * result with DECFLOAT columns (whose values can exceed a double's range), goes
- * through `parseExact`, which keeps such numbers as `ExactNumber` text.
+ * number has more is parsed natively. In any other frame the longer numbers
+ * are quoted (a regular expression over the frame) and the frame is then parsed
+ * natively, so they arrive as their text; only when that quoting lands inside
+ * a string (the parse then fails) does the frame go through `parseExact`, which
+ * keeps such numbers as `ExactNumber` text. Every frame of a result with DECFLOAT
+ * columns (whose values can exceed a double's range, and whose trailing zeros
+ * count) goes through `parseExact`. Decoders of numeric columns take all three
+ * forms: a number, the text of one, an ExactNumber.
  */
 import { ProtocolError } from '@tributary/core'
 import { SYSTEM } from '../errors.ts'
@@ -26,6 +31,26 @@ const LONG_NUMBER = /\d[\d.]{15,}/
 /** True when `JSON.parse` could round a number of this frame. */
 export function needsExactParse(text: string): boolean {
   return LONG_NUMBER.test(text)
+}
+
+/**
+ * A number token of 16 or more digits and points (and any exponent) where JSON puts a value: after
+ * `[`, `,` or `:`, before `,`, `]` or `}`. Inside a string such a match makes the quoted frame invalid
+ * JSON (the inserted quote ends the string and a digit follows), never a different valid one.
+ */
+const LONG_NUMBER_TOKEN = /([[,:]\s*)(-?\d[\d.]{15,}(?:[eE][+-]?\d+)?)(?=\s*[,\]}])/g
+
+/** A frame whose numbers of more than 15 digits arrive as their text (strings); the others as numbers. */
+export function parseLongNumbersAsText(text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text.replace(LONG_NUMBER_TOKEN, '$1"$2"'))
+  } catch {
+    // Digits inside a string were quoted as well: read the frame as written.
+    return parseReply(text, true)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return parseReply(text, true)
+  return value as Record<string, unknown>
 }
 
 export function parseReply(text: string, exact: boolean): Record<string, unknown> {

@@ -79,17 +79,42 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
     }
     return row
   }
+  const build = rowObject(keys)
   return {
     columns,
     keys,
     exact,
     array,
-    object(row) {
-      const values = array(row)
-      const out: Record<string, unknown> = {}
-      for (let i = 0; i < width; i++) out[keys[i]!] = values[i]
-      return out
-    },
+    object: (row) => build(array(row)),
+  }
+}
+
+/**
+ * Builds row objects of one result: one object literal with the keys in order, generated once (the
+ * object gets its final shape at once, several times faster than adding keys one by one). Keys are
+ * JSON string literals, so a name can only ever be a key. Where code generation is refused, or a
+ * column is named `__proto__` (a literal would set the prototype), a loop defines own properties.
+ */
+function rowObject(keys: readonly string[]): (values: unknown[]) => Record<string, unknown> {
+  if (!keys.includes('__proto__')) {
+    try {
+      const properties = keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`).join(', ')
+      return new Function('v', `return { ${properties} }`) as (values: unknown[]) => Record<string, unknown>
+    } catch {
+      // No code generation here: the loop below.
+    }
+  }
+  return (values) => {
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < keys.length; i++) {
+      Object.defineProperty(out, keys[i]!, {
+        value: values[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    }
+    return out
   }
 }
 
@@ -148,7 +173,15 @@ function decoderFor(column: ResultColumn, options: ValueOptions): Decoder | unde
   }
 }
 
-const toNumber: Decoder = (v) => (v instanceof ExactNumber ? Number(v.text) : v)
+// Numeric cells arrive as numbers, as the text of a long number (a string), or as ExactNumber.
+const toNumber: Decoder = (v) =>
+  typeof v === 'number'
+    ? v
+    : typeof v === 'string'
+      ? Number(v)
+      : v instanceof ExactNumber
+        ? Number(v.text)
+        : v
 
 const toBigInt: Decoder = (v) => {
   if (typeof v === 'number') return BigInt(v)
@@ -166,8 +199,9 @@ const toIntegerText: Decoder = (v) =>
  */
 function decimalText(scale: number | undefined): Decoder {
   return (v) => {
-    if (v instanceof ExactNumber) return plainDecimal(v.text)
     if (typeof v === 'number') return scale !== undefined && scale <= 100 ? v.toFixed(scale) : plainNumber(v)
+    if (typeof v === 'string') return plainDecimal(v)
+    if (v instanceof ExactNumber) return plainDecimal(v.text)
     return v
   }
 }
@@ -177,6 +211,7 @@ const toDecfloatText: Decoder = (v) =>
 
 /** `1.5E-7` → `0.00000015`, `-2E+3` → `-2000`; other text unchanged. */
 export function plainDecimal(text: string): string {
+  if (text.indexOf('E') === -1 && text.indexOf('e') === -1) return text
   const match = /^(-?)(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(text)
   if (!match) return text
   const [, sign, whole, fraction = '', exponentText] = match as unknown as [
@@ -239,7 +274,14 @@ const toUtcDate: Decoder = (v) => {
 }
 
 function toInteger(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : v instanceof ExactNumber ? Number(v.text) : Number.NaN
+  const n =
+    typeof v === 'number'
+      ? v
+      : v instanceof ExactNumber
+        ? Number(v.text)
+        : typeof v === 'string' && v !== ''
+          ? Number(v)
+          : Number.NaN
   return Number.isInteger(n) ? n : undefined
 }
 

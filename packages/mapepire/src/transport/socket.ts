@@ -22,7 +22,7 @@ import {
   TimeoutError,
 } from '@tributary/core'
 import WebSocket from 'ws'
-import { leadingId, needsExactParse, parseReply } from '../codecs/reply-json.ts'
+import { leadingId, needsExactParse, parseLongNumbersAsText, parseReply } from '../codecs/reply-json.ts'
 import { SYSTEM } from '../errors.ts'
 
 export interface SocketOptions {
@@ -63,7 +63,9 @@ interface Pending {
   abandoned: boolean
 }
 
-export const defaultParser: ReplyParser = (text) => parseReply(text, needsExactParse(text))
+/** Natively, with numbers a double may not hold read as their text. */
+export const defaultParser: ReplyParser = (text) =>
+  needsExactParse(text) ? parseLongNumbersAsText(text) : parseReply(text, false)
 
 type State = 'open' | 'closed'
 

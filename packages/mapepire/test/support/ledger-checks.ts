@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict'
+import { classifyStatement } from '../../src/statement-kind.ts'
 import type { StatementLedger } from './statement-ledger.ts'
 
-/** Statements the server still holds, less the prepared writes jobs keep for reuse (closed with their job). */
+/**
+ * Whether a statement is one a job may keep for reuse (closed when evicted or with its job): a
+ * prepared write, or a prepared query that only reads (classified as the client does).
+ */
+export function keptForReuse(statement: { type: string; sql: string }): boolean {
+  return statement.type === 'prepare_sql_execute' && classifyStatement(statement.sql).reusable
+}
+
+/** Statements the server still holds, less the prepared statements jobs keep for reuse. */
 export function leaks(ledger: StatementLedger) {
-  return ledger
-    .open()
-    .filter((s) => !(s.type === 'prepare_sql_execute' && /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i.test(s.sql)))
+  return ledger.open().filter((s) => !keptForReuse(s))
 }
 
 export async function until(
