@@ -26,7 +26,7 @@ import {
 } from '@tributary/core'
 import type { StatementStopper, StopOutcome } from './cancel.ts'
 import type { WireValue } from './codecs/params.ts'
-import { parseReply } from './codecs/reply-json.ts'
+import { parseNumbersAsText, parseReply } from './codecs/reply-json.ts'
 import { BlobReference, type RowDecoder, readColumns, rowDecoder } from './codecs/values.ts'
 import type { ResolvedConfig } from './config.ts'
 import { isCancelledByServer, SYSTEM } from './errors.ts'
@@ -68,19 +68,37 @@ export interface StatementContext {
   released(job: MapepireJob): void
 }
 
-/** Parses a first reply: exactly throughout when its columns may hold DECFLOAT, else as any reply. */
+/**
+ * Parses a first reply: exactly throughout when its columns may hold DECFLOAT; with DECIMAL or
+ * NUMERIC columns, its rows once more with every number as written; else as any reply.
+ */
 const firstReplyParser: ReplyParser = (text) => {
   if (text.includes('"DECFLOAT')) {
     const reply = parseReply(text, true)
     if (reply.metadata === undefined || rowDecoder(readColumns(reply.metadata)).exact) return reply
   }
-  return defaultParser(text)
+  const reply = defaultParser(text)
+  if (
+    reply.has_results === true &&
+    Array.isArray(reply.data) &&
+    reply.data.length > 0 &&
+    (text.includes('"DECIMAL') || text.includes('"NUMERIC'))
+  ) {
+    reply.data = parseNumbersAsText(text).data
+  }
+  return reply
 }
 
 const exactParser: ReplyParser = (text) => parseReply(text, true)
 
+/** A page of rows with every number as written; a failed reply (sql_rc and all) as any reply. */
+const textNumbersParser: ReplyParser = (text) => {
+  const reply = parseNumbersAsText(text)
+  return reply.success === true ? reply : defaultParser(text)
+}
+
 function pageParser(decoder: RowDecoder | undefined): ReplyParser {
-  return decoder?.exact ? exactParser : defaultParser
+  return decoder?.exact ? exactParser : decoder?.numbersAsText ? textNumbersParser : defaultParser
 }
 
 /** The request that carries a statement, and whether the server keeps it for a `sqlclose`. */

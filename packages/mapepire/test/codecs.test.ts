@@ -8,6 +8,7 @@ import {
   needsExactParse,
   parseExact,
   parseLongNumbersAsText,
+  parseNumbersAsText,
   parseReply,
 } from '../src/codecs/reply-json.ts'
 import { baseType, distinctKeys, plainDecimal, readColumns, rowDecoder } from '../src/codecs/values.ts'
@@ -51,6 +52,27 @@ describe('reply frames', () => {
     const tricky = parseLongNumbersAsText('{"data":[["x,1234567890123456789,y",1234567890123456789]]}')
     assert.deepEqual((tricky.data as unknown[][])[0]![0], 'x,1234567890123456789,y')
     assert.equal(((tricky.data as unknown[][])[0]![1] as ExactNumber).text, '1234567890123456789')
+  })
+
+  test('rows with DECIMAL columns read every number as written: the text is the value, whatever the scale says', () => {
+    const page = parseNumbersAsText(
+      '{"id":"3","data":[[1,4816.00,1E-7],[2,null,-0.50]],"is_done":true,"success":true}',
+    )
+    assert.deepEqual(page.data, [
+      ['1', '4816.00', '1E-7'],
+      ['2', null, '-0.50'],
+    ])
+    const decoder = rowDecoder(
+      readColumns({
+        columns: [
+          { name: 'N', type: 'INTEGER' },
+          { name: 'D', type: 'DECIMAL', precision: 31, scale: 0 },
+          { name: 'E', type: 'DECIMAL', precision: 31, scale: 7 },
+        ],
+      }),
+    )
+    assert.equal(decoder.numbersAsText, true)
+    assert.deepEqual(decoder.object((page.data as unknown[][])[0]!), { N: 1, D: '4816.00', E: '0.0000001' })
   })
 
   test('numeric columns decode numbers, their text and ExactNumber alike', () => {

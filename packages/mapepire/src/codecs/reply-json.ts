@@ -40,11 +40,26 @@ export function needsExactParse(text: string): boolean {
  */
 const LONG_NUMBER_TOKEN = /([[,:]\s*)(-?\d[\d.]{15,}(?:[eE][+-]?\d+)?)(?=\s*[,\]}])/g
 
+/** Any number token where JSON puts a value (see LONG_NUMBER_TOKEN). */
+const NUMBER_TOKEN = /([[,:]\s*)(-?\d[\d.]*(?:[eE][+-]?\d+)?)(?=\s*[,\]}])/g
+
 /** A frame whose numbers of more than 15 digits arrive as their text (strings); the others as numbers. */
 export function parseLongNumbersAsText(text: string): Record<string, unknown> {
+  return parseQuoted(text, LONG_NUMBER_TOKEN)
+}
+
+/**
+ * A frame whose every number arrives as its text: for rows with DECIMAL columns, whose text (trailing
+ * zeros included) is the value, whatever the metadata says of its scale.
+ */
+export function parseNumbersAsText(text: string): Record<string, unknown> {
+  return parseQuoted(text, NUMBER_TOKEN)
+}
+
+function parseQuoted(text: string, numbers: RegExp): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(text.replace(LONG_NUMBER_TOKEN, '$1"$2"'))
+    value = JSON.parse(text.replace(numbers, '$1"$2"'))
   } catch {
     // Digits inside a string were quoted as well: read the frame as written.
     return parseReply(text, true)

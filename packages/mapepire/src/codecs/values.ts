@@ -45,6 +45,8 @@ export interface RowDecoder {
   readonly keys: readonly string[]
   /** True when some column holds DECFLOAT, whose values may exceed a double: pages are parsed exactly. */
   readonly exact: boolean
+  /** True when some column holds DECIMAL or NUMERIC as text: the numbers of the rows are read as written. */
+  readonly numbersAsText: boolean
   /** Decodes one terse row in place and returns it (positional rows). */
   array(row: unknown[]): unknown[]
   /** Decodes one terse row into a keyed object. */
@@ -59,7 +61,7 @@ export function readColumns(metadata: unknown): ResultColumn[] {
     type: typeof c.type === 'string' ? c.type.toUpperCase() : '',
     precision: toInteger(c.precision),
     scale: toInteger(c.scale),
-    nullable: c.nullable === undefined ? undefined : c.nullable !== 0,
+    nullable: c.nullable === undefined ? undefined : Number(c.nullable) !== 0,
   }))
 }
 
@@ -67,6 +69,8 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
   const decoders: (Decoder | undefined)[] = columns.map((c) => decoderFor(c, options))
   const keys = distinctKeys(columns.map((c) => c.name))
   const exact = columns.some((c) => baseType(c.type) === 'DECFLOAT')
+  const numbersAsText =
+    options.decimal !== 'number' && columns.some((c) => /^(DECIMAL|NUMERIC)$/.test(baseType(c.type)))
   const width = columns.length
   const array = (row: unknown[]): unknown[] => {
     if (!Array.isArray(row) || row.length !== width) throw malformedRow(row, width)
@@ -84,6 +88,7 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
     columns,
     keys,
     exact,
+    numbersAsText,
     array,
     object: (row) => build(array(row)),
   }
