@@ -70,7 +70,7 @@ export interface StatementContext {
 
 /**
  * Parses a first reply: exactly throughout when its columns may hold DECFLOAT; with DECIMAL or
- * NUMERIC columns, its rows once more with every number as written; else as any reply.
+ * NUMERIC columns, its rows once more with their decimals as written; else as any reply.
  */
 const firstReplyParser: ReplyParser = (text) => {
   if (text.includes('"DECFLOAT')) {
@@ -91,7 +91,7 @@ const firstReplyParser: ReplyParser = (text) => {
 
 const exactParser: ReplyParser = (text) => parseReply(text, true)
 
-/** A page of rows with every number as written; a failed reply (sql_rc and all) as any reply. */
+/** A page of rows with its decimals as written; a failed reply (sql_rc and all) as any reply. */
 const textNumbersParser: ReplyParser = (text) => {
   const reply = parseNumbersAsText(text)
   return reply.success === true ? reply : defaultParser(text)

@@ -6,10 +6,10 @@
  * number with at most 15 significant digits survives that round trip (the
  * decoders rebuild its text from the column's scale), so a frame where no
  * number has more is parsed natively. In any other frame the longer numbers
- * are quoted (a regular expression over the frame) and the frame is then parsed
- * natively, so they arrive as their text; only when that quoting lands inside
- * a string (the parse then fails) does the frame go through `parseExact`, which
- * keeps such numbers as `ExactNumber` text. Every frame of a result with DECFLOAT
+ * are quoted (`quoteNumbers`, one pass that skips strings) and the frame is then
+ * parsed natively, so they arrive as their text; a frame that is not valid JSON
+ * goes through `parseExact`, which keeps such numbers as `ExactNumber` text and
+ * says where it fails. Every frame of a result with DECFLOAT
  * columns (whose values can exceed a double's range, and whose trailing zeros
  * count) goes through `parseExact`. Decoders of numeric columns take all three
  * forms: a number, the text of one, an ExactNumber.
@@ -33,39 +33,79 @@ export function needsExactParse(text: string): boolean {
   return LONG_NUMBER.test(text)
 }
 
-/**
- * A number token of 16 or more digits and points (and any exponent) where JSON puts a value: after
- * `[`, `,` or `:`, before `,`, `]` or `}`. Inside a string such a match makes the quoted frame invalid
- * JSON (the inserted quote ends the string and a digit follows), never a different valid one.
- */
-const LONG_NUMBER_TOKEN = /([[,:]\s*)(-?\d[\d.]{15,}(?:[eE][+-]?\d+)?)(?=\s*[,\]}])/g
-
-/** Any number token where JSON puts a value (see LONG_NUMBER_TOKEN). */
-const NUMBER_TOKEN = /([[,:]\s*)(-?\d[\d.]*(?:[eE][+-]?\d+)?)(?=\s*[,\]}])/g
-
 /** A frame whose numbers of more than 15 digits arrive as their text (strings); the others as numbers. */
 export function parseLongNumbersAsText(text: string): Record<string, unknown> {
-  return parseQuoted(text, LONG_NUMBER_TOKEN)
+  return parseQuoted(text, false)
 }
 
 /**
- * A frame whose every number arrives as its text: for rows with DECIMAL columns, whose text (trailing
- * zeros included) is the value, whatever the metadata says of its scale.
+ * A frame whose numbers arrive as their text unless they are integers of at most 15 digits (which
+ * JSON.parse gives back exactly): for rows with DECIMAL columns, whose text (trailing zeros included)
+ * is the value, whatever the metadata says of its scale.
  */
 export function parseNumbersAsText(text: string): Record<string, unknown> {
-  return parseQuoted(text, NUMBER_TOKEN)
+  return parseQuoted(text, true)
 }
 
-function parseQuoted(text: string, numbers: RegExp): Record<string, unknown> {
+function parseQuoted(text: string, all: boolean): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(text.replace(numbers, '$1"$2"'))
+    value = JSON.parse(quoteNumbers(text, all))
   } catch {
-    // Digits inside a string were quoted as well: read the frame as written.
     return parseReply(text, true)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return parseReply(text, true)
   return value as Record<string, unknown>
+}
+
+/**
+ * The frame with numbers written as strings: those of 16 or more digits, and with `all` every number
+ * with a fraction or an exponent (the text of a DECIMAL, trailing zeros included). Strings are skipped whole (found with indexOf), so only numbers are touched;
+ * outside strings, JSON has a digit or a minus sign only where a number starts.
+ */
+export function quoteNumbers(text: string, all: boolean): string {
+  const n = text.length
+  let out = ''
+  let last = 0
+  let i = 0
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      // A string: to the first quote not escaped by an odd run of backslashes.
+      let close = text.indexOf('"', i + 1)
+      for (;;) {
+        if (close === -1) return text
+        let backslashes = 0
+        while (text.charCodeAt(close - 1 - backslashes) === 92) backslashes++
+        if (backslashes % 2 === 0) break
+        close = text.indexOf('"', close + 1)
+      }
+      i = close + 1
+      continue
+    }
+    if (c === 45 || (c >= 48 && c <= 57)) {
+      const start = i
+      let digits = 0
+      let fraction = false
+      let exponent = false
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i)
+        if (d >= 48 && d <= 57) {
+          if (!exponent) digits++
+        } else if (d === 46) fraction = true
+        else if (d === 101 || d === 69) exponent = true
+        else if (d !== 43 && d !== 45) break
+      }
+      // An integer of at most 15 digits is given back exactly by JSON.parse: it stays a number.
+      if (digits >= 16 || (all && (fraction || exponent))) {
+        out += `${text.slice(last, start)}"${text.slice(start, i)}"`
+        last = i
+      }
+      continue
+    }
+    i++
+  }
+  return last === 0 ? text : out + text.slice(last)
 }
 
 export function parseReply(text: string, exact: boolean): Record<string, unknown> {
