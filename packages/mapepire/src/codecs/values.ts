@@ -4,7 +4,7 @@
  * decimals as strings, binary and CCSID 65535 columns as bytes, dates and times
  * in ISO form, timestamps as `Date` (read as UTC) or text.
  */
-import { ProtocolError } from '@tributary/core'
+import { objectBuilder, ProtocolError } from '@tributary/core'
 import { SYSTEM } from '../errors.ts'
 import { ExactNumber } from './reply-json.ts'
 
@@ -83,7 +83,7 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
     }
     return row
   }
-  const build = rowObject(keys)
+  const build = objectBuilder<Record<string, unknown>>(keys)
   return {
     columns,
     keys,
@@ -91,35 +91,6 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
     numbersAsText,
     array,
     object: (row) => build(array(row)),
-  }
-}
-
-/**
- * Builds row objects of one result: one object literal with the keys in order, generated once (the
- * object gets its final shape at once, several times faster than adding keys one by one). Keys are
- * JSON string literals, so a name can only ever be a key. Where code generation is refused, or a
- * column is named `__proto__` (a literal would set the prototype), a loop defines own properties.
- */
-function rowObject(keys: readonly string[]): (values: unknown[]) => Record<string, unknown> {
-  if (!keys.includes('__proto__')) {
-    try {
-      const properties = keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`).join(', ')
-      return new Function('v', `return { ${properties} }`) as (values: unknown[]) => Record<string, unknown>
-    } catch {
-      // No code generation here: the loop below.
-    }
-  }
-  return (values) => {
-    const out: Record<string, unknown> = {}
-    for (let i = 0; i < keys.length; i++) {
-      Object.defineProperty(out, keys[i]!, {
-        value: values[i],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    }
-    return out
   }
 }
 
