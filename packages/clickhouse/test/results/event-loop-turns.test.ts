@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeBatches } from '../../src/result-stream.ts'
+import { countTurns } from '../event-loop-turns.ts'
 import { chdbBody } from '../formats/chdb-fixture.ts'
 
 const ROWS = 500_000
@@ -11,21 +12,12 @@ async function* buffered(bytes: Uint8Array, size: number): AsyncGenerator<Uint8A
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size)
 }
 
-/**
- * Counts the event-loop turns (setImmediate callbacks) while `consume` reads the result. A result
- * decoded back to back in microtasks lets no callback run until it is done.
- */
+/** The event-loop turns while `consume` reads the result. */
 async function turnsWhile(consume: () => Promise<number>): Promise<{ rows: number; turns: number }> {
-  let turns = 0
-  let running = true
-  const turn = () => {
-    turns++
-    if (running) setImmediate(turn)
-  }
-  setImmediate(turn)
+  const turns = countTurns()
   const rows = await consume()
-  running = false
-  return { rows, turns }
+  turns.stop()
+  return { rows, turns: turns.count }
 }
 
 for (const chunkSize of [64 * 1024, 2 * 1024 * 1024]) {
