@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
+  AthenaClient,
   BatchGetQueryExecutionCommand,
   GetDatabaseCommand,
   GetQueryExecutionCommand,
@@ -26,6 +27,17 @@ before(async () => {
   h = await startHarness({ workGroups: [{ name: 'analytics', outputLocation: 's3://wg-results/out/' }] })
 })
 after(() => h.stop())
+
+/** `value` with the keys of every object in reverse order. */
+function reversed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversed)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reversed(v)]),
+  )
+}
 
 async function apiError(p: Promise<unknown>): Promise<InvalidRequestException> {
   try {
@@ -221,6 +233,57 @@ describe('ClientRequestToken', () => {
       assert.equal(err.AthenaErrorCode, 'IDEMPOTENT_PARAMETER_MISMATCH', JSON.stringify(setting))
       const again = { ClientRequestToken: token(`settings-again-${i}`), ResultConfiguration: setting }
       assert.equal(await start(h, 'SELECT 1', again), await start(h, 'SELECT 1', again))
+    }
+  })
+  it('compares the settings of a repeated token by value, not by the key order of the request body', async () => {
+    const settings = {
+      QueryExecutionContext: { Database: 'default', Catalog: 'AwsDataCatalog' },
+      ResultConfiguration: {
+        OutputLocation: 's3://athena-results/order/',
+        EncryptionConfiguration: { EncryptionOption: 'SSE_KMS' as const, KmsKey: 'arn:aws:kms:key/1' },
+        AclConfiguration: { S3AclOption: 'BUCKET_OWNER_FULL_CONTROL' as const },
+      },
+    }
+    const first = await start(h, 'SELECT 1', { ClientRequestToken: token('order'), ...settings })
+    // The SDK writes members in its model's order; this client sends every object's keys reversed.
+    const reversing = new AthenaClient({
+      endpoint: h.local.endpoint,
+      region: h.local.region,
+      credentials: h.local.credentials,
+      maxAttempts: 1,
+    })
+    reversing.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body?: unknown }
+        // The serializer hands over UTF-8 bytes; the body is re-sent as text, which the signer accepts.
+        const text = new TextDecoder().decode(request.body as Uint8Array)
+        request.body = JSON.stringify(reversed(JSON.parse(text)))
+        return next(args)
+      },
+      { step: 'build', name: 'reverseBodyKeys' },
+    )
+    try {
+      const again = await reversing.send(
+        new StartQueryExecutionCommand({
+          QueryString: 'SELECT 1',
+          ClientRequestToken: token('order'),
+          ...settings,
+        }),
+      )
+      assert.equal(again.QueryExecutionId, first)
+      const other = await apiError(
+        reversing.send(
+          new StartQueryExecutionCommand({
+            QueryString: 'SELECT 1',
+            ClientRequestToken: token('order'),
+            ...settings,
+            ResultConfiguration: { ...settings.ResultConfiguration, ExpectedBucketOwner: '123456789012' },
+          }),
+        ),
+      )
+      assert.equal(other.AthenaErrorCode, 'IDEMPOTENT_PARAMETER_MISMATCH')
+    } finally {
+      reversing.destroy()
     }
   })
   it('checks the token length', async () => {

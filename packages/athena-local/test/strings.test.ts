@@ -141,6 +141,19 @@ describe('U+0000 in a string literal', () => {
     assert.deepEqual(rows(out)[0], ['01:02:03.456', '01:02:00'])
   })
 
+  it('in a TIMESTAMP literal is an INVALID_LITERAL, where a zone name stays NOT_SUPPORTED', async () => {
+    for (const literal of [
+      "TIMESTAMP '2024-01-02 03:04:05\u0000'",
+      "TIMESTAMP '2024-01-02\u0000'",
+      "TIMESTAMP '2024-01-02 03:04:05 UTC\u0000'",
+    ]) {
+      const reason = await failure(h, `SELECT ${literal} AS v`)
+      assert.match(reason, /^INVALID_LITERAL: .* is not a valid TIMESTAMP literal$/s, literal)
+    }
+    const zoned = await failure(h, "SELECT TIMESTAMP '2024-01-02 03:04:05 Europe/Lisbon' AS v")
+    assert.match(zoned, /^NOT_SUPPORTED: /)
+  })
+
   it('is typed as the literal it was written as', async () => {
     const out = await query(h, "SELECT 'a\u0000b' AS v")
     assert.equal(out.ResultSet!.ResultSetMetadata!.ColumnInfo![0]!.Type, 'varchar')
