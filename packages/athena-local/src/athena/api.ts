@@ -194,7 +194,7 @@ export class AthenaApi {
     ).ResultReuseByAgeConfiguration
     const fingerprint = createHash('sha256')
       .update(
-        JSON.stringify([
+        canonicalJson([
           query,
           context.Database ?? null,
           context.Catalog ?? null,
@@ -504,4 +504,13 @@ function resultSettingsOf(c: ResultSettings): ResultSettings {
   if (c.ExpectedBucketOwner !== undefined) out.ExpectedBucketOwner = c.ExpectedBucketOwner
   if (c.AclConfiguration) out.AclConfiguration = c.AclConfiguration
   return out
+}
+
+/** JSON text with every object's keys sorted: Athena compares a repeated request's settings by value. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
 }

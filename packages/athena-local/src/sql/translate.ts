@@ -679,6 +679,9 @@ export class Translator {
         if (!m) failAt('INVALID_LITERAL', e.pos, `'${e.value}' is not a valid TIMESTAMP literal`)
         const precision = m[3]?.length ?? 0
         if (m[4]) {
+          // Trino reads what follows the time as a zone: an offset or a zone id; anything else is no literal.
+          if (!/^(?:[+-]\d{1,2}(?::?\d{2})?|[A-Za-z][\w+-]*(?:\/[\w+-]+)*)$/.test(m[4]))
+            failAt('INVALID_LITERAL', e.pos, `'${e.value}' is not a valid TIMESTAMP literal`)
           // without ICU DuckDB knows offsets, not zone names
           const zone = /^(UTC|GMT|Z)$/i.test(m[4])
             ? '+00:00'
