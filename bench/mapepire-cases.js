@@ -174,7 +174,10 @@ try {
     if (result.job) await result.job.close()
     process.exit(0)
   }
-  process.stdout.write(`${JSON.stringify({ case: caseName, impl, ...result, maxRssMb: rssMb() })}\n`)
+  const cpu = process.cpuUsage()
+  process.stdout.write(
+    `${JSON.stringify({ case: caseName, impl, ...result, maxRssMb: rssMb(), cpuMs: (cpu.user + cpu.system) / 1000 })}\n`,
+  )
 } catch (error) {
   process.stdout.write(
     `${JSON.stringify({ case: caseName, impl, error: String(error?.message ?? error) })}\n`,

@@ -2,9 +2,15 @@
  * `npm run bench:mapepire` (part of `npm run bench`): @tributary/mapepire against the official
  * @ibm/mapepire-js 0.6.0, in one run, on the same mapepire-local server. Each measurement runs in its own
  * process (bench/mapepire-cases.js on the built packages) so its peak RSS is its own; the server runs in this
- * process. Prints a Markdown report.
+ * process. Prints a Markdown report, with the CPU time of client, server process and PostgreSQL (from /proc) per case.
+ *
+ * `--rtt 0,1,5` runs the three timed cases once per round-trip time (milliseconds): the server delays every reply by
+ * it (mapepire-local's `delayMs` fault), for both clients alike, as a network between client and server would.
+ * Loopback alone (0) by default.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { createClient } from '@tributary/mapepire'
@@ -25,15 +31,73 @@ const ratio = (a: unknown, b: unknown) =>
 
 const run = promisify(execFile)
 
-/** One case in a child process; asynchronous, since the server runs in this process. The server's credentials go in the environment. */
+function rttOption(argv: string[]): number[] {
+  const at = argv.indexOf('--rtt')
+  if (at === -1) return [0]
+  const values = (argv[at + 1] ?? '').split(',').map(Number)
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0)) {
+    throw new Error('--rtt takes round-trip times in milliseconds, e.g. --rtt 0,1,5')
+  }
+  return values
+}
+const rtts = rttOption(process.argv.slice(2))
+
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+
+/** utime, stime, cutime, cstime and the parent of a process, from /proc (Linux). */
+function procStat(pid: number): { ppid: number; self: number; children: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number)
+    return { ppid: f[1]!, self: f[11]! + f[12]!, children: f[13]! + f[14]! }
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU milliseconds of our PostgreSQL cluster: the postmaster, its live children, and the children it has reaped. */
+function postgresCpuMs(postmaster: number): number {
+  let ticks = 0
+  const main = procStat(postmaster)
+  if (main) ticks += main.self + main.children
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === postmaster) continue
+    const stat = procStat(pid)
+    if (stat?.ppid === postmaster) ticks += stat.self
+  }
+  return (ticks * 1000) / ticksPerSecond
+}
+
+let postmaster = 0
+
+/**
+ * One case in a child process; asynchronous, since the server runs in this process. The server's credentials
+ * go in the environment. Adds the CPU time the server process and PostgreSQL spent meanwhile.
+ */
 async function measure(name: string, impl: string, server: object): Promise<Result> {
+  const cpu = process.cpuUsage()
+  const pg = postgresCpuMs(postmaster)
   const { stdout } = await run(process.execPath, [casesScript, name, impl], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     env: { ...process.env, BENCH_SERVER: JSON.stringify(server) },
   })
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Result
+  const used = process.cpuUsage(cpu)
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as Result
+  return {
+    ...result,
+    serverCpuMs: (used.user + used.system) / 1000,
+    postgresCpuMs: postgresCpuMs(postmaster) - pg,
+  }
 }
+
+/** CPU seconds of client, server process and PostgreSQL during a case. */
+const cpu = (r: Result) =>
+  `${fmt(Number(r.cpuMs) / 1000, 2)} / ${fmt(Number(r.serverCpuMs) / 1000, 2)} / ${fmt(Number(r.postgresCpuMs) / 1000, 2)}`
 
 /** Both clients, one after the other. */
 async function both(name: string, server: object): Promise<Record<string, Result>> {
@@ -75,9 +139,17 @@ const server = {
   ca: local.ca,
 }
 const report: string[] = [
-  `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, mapepire-local (PostgreSQL 15) on loopback, 2 cores shared by client and server`,
+  `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, mapepire-local (PostgreSQL 15) on loopback, 2 cores shared by client and server; load average at the start ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
   '',
 ]
+const summary: string[] = [
+  '| round trip | 64 concurrent lookups, q/s | 1M-row stream, rows/s | 200k-row result, rows/s |',
+  '| --- | --- | --- | --- |',
+]
+const pair = (r: Record<string, Result>, key: string) =>
+  `${fmt(r.ours![key])} ÷ ${fmt(r.official![key])} = ${ratio(r.ours![key], r.official![key])}`
 try {
   const setup = createClient(server)
   await setup.query('CREATE SCHEMA BENCH')
@@ -88,55 +160,68 @@ try {
     'INSERT INTO BENCH.ITEMS (ID, NAME, PRICE) VALUES (?, ?, ?)',
     Array.from({ length: 1000 }, (_, i) => [i + 1, `item ${i + 1}`, ((i + 1) / 4).toFixed(2)]),
   )
+  // The PostgreSQL backend of a job is a child of the cluster's postmaster.
+  const backend = (await setup.query<{ '00001': number }>('VALUES (PG_BACKEND_PID())')).rows[0]!['00001']
+  postmaster = procStat(backend)?.ppid ?? 0
   await setup.close()
 
-  const c = await both('concurrent', server)
-  report.push(
-    '64 concurrent workers, each running one-row lookups by key (`SELECT … WHERE ID = ?`) back to back, pools of 8 jobs:',
-    '',
-    '| client | queries | queries/s | p50 ms | p99 ms | peak RSS MB |',
-    '| --- | --- | --- | --- | --- | --- |',
-  )
-  for (const [impl, r] of Object.entries(c)) {
+  for (const rtt of rtts) {
+    // Set after the setup above, so only the measured clients see the delay.
+    local.faults.set({ delayMs: rtt })
     report.push(
-      r.error
-        ? `| ${impl} | error: ${r.error} | | | | |`
-        : `| ${impl} | ${r.queries} | ${fmt(r.qps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.maxRssMb)} |`,
+      `### ${rtt === 0 ? 'Loopback' : `Every reply delayed by ${rtt} ms (a round trip of ${rtt} ms)`}`,
+      '',
     )
-  }
-  report.push('', `ours ÷ official queries/s: ${ratio(c.ours!.qps, c.official!.qps)}`, '')
+    const c = await both('concurrent', server)
+    report.push(
+      '64 concurrent workers, each running one-row lookups by key (`SELECT … WHERE ID = ?`) back to back, pools of 8 jobs:',
+      '',
+      '| client | queries | queries/s | p50 ms | p99 ms | peak RSS MB | CPU s: client / server / PostgreSQL |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    )
+    for (const [impl, r] of Object.entries(c)) {
+      report.push(
+        r.error
+          ? `| ${impl} | error: ${r.error} | | | | | |`
+          : `| ${impl} | ${r.queries} | ${fmt(r.qps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
+      )
+    }
+    report.push('', `ours ÷ official queries/s: ${ratio(c.ours!.qps, c.official!.qps)}`, '')
 
-  const s = await both('stream', server)
-  report.push(
-    'Streaming 1M rows (INTEGER, VARCHAR, DECIMAL) into row objects, 5,000 rows per page:',
-    '',
-    '| client | ms | rows/s | peak RSS MB |',
-    '| --- | --- | --- | --- |',
-  )
-  for (const [impl, r] of Object.entries(s)) {
+    const s = await both('stream', server)
     report.push(
-      r.error
-        ? `| ${impl} | error: ${r.error} | | |`
-        : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} |`,
+      'Streaming 1M rows (INTEGER, VARCHAR, DECIMAL) into row objects, 5,000 rows per page:',
+      '',
+      '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
+      '| --- | --- | --- | --- | --- |',
     )
-  }
-  report.push('', `ours ÷ official rows/s: ${ratio(s.ours!.rowsPerSec, s.official!.rowsPerSec)}`, '')
+    for (const [impl, r] of Object.entries(s)) {
+      report.push(
+        r.error
+          ? `| ${impl} | error: ${r.error} | | | |`
+          : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
+      )
+    }
+    report.push('', `ours ÷ official rows/s: ${ratio(s.ours!.rowsPerSec, s.official!.rowsPerSec)}`, '')
 
-  const l = await both('large', server)
-  report.push(
-    'One large result (200,000 rows) read whole (ours: pages of 2,000; official: one `execute` of every row):',
-    '',
-    '| client | ms | rows/s | peak RSS MB |',
-    '| --- | --- | --- | --- |',
-  )
-  for (const [impl, r] of Object.entries(l)) {
+    const l = await both('large', server)
     report.push(
-      r.error
-        ? `| ${impl} | error: ${r.error} | | |`
-        : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} |`,
+      'One large result (200,000 rows) read whole (ours: pages of 2,000; official: one `execute` of every row):',
+      '',
+      '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
+      '| --- | --- | --- | --- | --- |',
     )
+    for (const [impl, r] of Object.entries(l)) {
+      report.push(
+        r.error
+          ? `| ${impl} | error: ${r.error} | | | |`
+          : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
+      )
+    }
+    report.push('', `ours ÷ official rows/s: ${ratio(l.ours!.rowsPerSec, l.official!.rowsPerSec)}`, '')
+    summary.push(`| ${rtt} ms | ${pair(c, 'qps')} | ${pair(s, 'rowsPerSec')} | ${pair(l, 'rowsPerSec')} |`)
   }
-  report.push('', `ours ÷ official rows/s: ${ratio(l.ours!.rowsPerSec, l.official!.rowsPerSec)}`, '')
+  local.faults.set({ delayMs: 0 })
 
   const ledger = await startStatementLedger(local, { tls: true })
   try {
@@ -159,4 +244,13 @@ try {
 } finally {
   await local.stop()
 }
+report.push(
+  'Ours ÷ official:',
+  '',
+  ...summary,
+  '',
+  `load average at the end ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+)
 console.log(report.join('\n'))

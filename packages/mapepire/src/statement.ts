@@ -9,8 +9,8 @@
  *   are prepared each time: a re-executed statement's result cannot be paged.
  * - Results come terse (positional) and are decoded through their metadata.
  *   A whole result is read with `sqlmore` pages of `fetchSize` rows; a stream
- *   pages by its batch size and asks for the next page while the consumer
- *   holds the current one (never more than one page ahead).
+ *   pages by its batch size. The next page is asked for as a page arrives
+ *   (see `ResultPages`), never more than one page ahead of the reader.
  * - Every `sql` and `prepare_sql*` request is closed with `sqlclose` once its
  *   caller is done with it (completion, early exit, error or abort), since
  *   the server keeps it until then; kept prepared statements are closed when
@@ -26,13 +26,14 @@ import {
 } from '@tributary/core'
 import type { StatementStopper, StopOutcome } from './cancel.ts'
 import type { WireValue } from './codecs/params.ts'
-import { parseNumbersAsText, parseReply } from './codecs/reply-json.ts'
-import { BlobReference, type RowDecoder, readColumns, rowDecoder } from './codecs/values.ts'
+import { parseAnyReply, parseFirstReply, parsePage } from './codecs/result-replies.ts'
+import { hasMoreRows } from './codecs/terse-rows.ts'
+import { BlobReference, type RowDecoder, type ValueOptions } from './codecs/values.ts'
 import type { ResolvedConfig } from './config.ts'
 import { isCancelledByServer, SYSTEM } from './errors.ts'
 import type { MapepireJob, PreparedEntry } from './job.ts'
 import { fetchBlob } from './transport/blob.ts'
-import { defaultParser, type Reply, type ReplyParser } from './transport/socket.ts'
+import type { Reply, ReplyParser } from './transport/socket.ts'
 
 export interface OutputParameter {
   index: number
@@ -69,36 +70,94 @@ export interface StatementContext {
 }
 
 /**
- * Parses a first reply: exactly throughout when its columns may hold DECFLOAT; with DECIMAL or
- * NUMERIC columns, its rows once more with their decimals as written; else as any reply.
+ * The replies of one statement, parsed in the socket's message handler: the first reply's metadata gives
+ * the decoder, and with it which cells need the digits the server wrote (see `keepExactCells`); its pages
+ * are parsed with that decoder. The next page is asked for the moment a page arrives, before it is parsed
+ * and decoded, when the reader is already waiting for it (so the server reads a page while the client parses
+ * and decodes the other); a page that arrives while the reader holds the one before is asked for when the
+ * reader takes it. Never more than one page ahead of the reader.
  */
-const firstReplyParser: ReplyParser = (text) => {
-  if (text.includes('"DECFLOAT')) {
-    const reply = parseReply(text, true)
-    if (reply.metadata === undefined || rowDecoder(readColumns(reply.metadata)).exact) return reply
-  }
-  const reply = defaultParser(text)
-  if (
-    reply.has_results === true &&
-    Array.isArray(reply.data) &&
-    reply.data.length > 0 &&
-    (text.includes('"DECIMAL') || text.includes('"NUMERIC'))
+class ResultPages {
+  decoder: RowDecoder | undefined
+  /** The reader waits for a reply (a stream's consumer is not holding a batch). */
+  waiting = true
+  readonly #job: MapepireJob
+  readonly #id: string
+  readonly #rows: number
+  readonly #values: ValueOptions
+  /** The statement can be paged: the server keeps it for `sqlmore` (an `execute` cannot be). */
+  readonly #pages: boolean
+  #ahead: Promise<Reply> | undefined
+  #stopped = false
+
+  readonly #signal: AbortSignal | undefined
+
+  constructor(
+    job: MapepireJob,
+    id: string,
+    rows: number,
+    options: { values: ValueOptions; pages: boolean; signal: AbortSignal | undefined },
   ) {
-    reply.data = parseNumbersAsText(text).data
+    this.#job = job
+    this.#id = id
+    this.#rows = rows
+    this.#values = options.values
+    this.#pages = options.pages
+    this.#signal = options.signal
   }
-  return reply
-}
 
-const exactParser: ReplyParser = (text) => parseReply(text, true)
+  readonly first: ReplyParser = (text) => {
+    this.#arrived(text)
+    const { reply, decoder } = parseFirstReply(text, this.#values)
+    this.decoder = decoder
+    return reply
+  }
 
-/** A page of rows with its decimals as written; a failed reply (sql_rc and all) as any reply. */
-const textNumbersParser: ReplyParser = (text) => {
-  const reply = parseNumbersAsText(text)
-  return reply.success === true ? reply : defaultParser(text)
-}
+  readonly #page: ReplyParser = (text) => {
+    this.#arrived(text)
+    return this.decoder ? parsePage(text, this.decoder) : parseAnyReply(text)
+  }
 
-function pageParser(decoder: RowDecoder | undefined): ReplyParser {
-  return decoder?.exact ? exactParser : decoder?.numbersAsText ? textNumbersParser : defaultParser
+  /** The next page after `reply`: the one already asked for, else asked for now; undefined at the end. */
+  next(reply: Reply): Promise<Reply> | undefined {
+    const ahead = this.#ahead
+    this.#ahead = undefined
+    if (ahead) return ahead
+    return reply.is_done === false ? this.#request() : undefined
+  }
+
+  /** No more pages are asked for (the reader stops or has failed). */
+  stop(): void {
+    this.#stopped = true
+  }
+
+  /** A page asked for ahead that the reader did not take: settled before the statement is closed. */
+  get pending(): Promise<Reply> | undefined {
+    return this.#ahead
+  }
+
+  #arrived(text: string): void {
+    if (
+      this.waiting &&
+      this.#pages &&
+      !this.#stopped &&
+      this.#signal?.aborted !== true &&
+      this.#ahead === undefined &&
+      hasMoreRows(text)
+    ) {
+      this.#ahead = this.#request()
+    }
+  }
+
+  #request(): Promise<Reply> {
+    const sent = this.#job.sendStatement(
+      { type: 'sqlmore', cont_id: this.#id, rows: this.#rows, terse: true },
+      { parse: this.#page },
+    )
+    // Whoever takes it sees its failure; one left behind must not be an unhandled rejection.
+    sent.catch(() => undefined)
+    return sent
+  }
 }
 
 /** The request that carries a statement, and whether the server keeps it for a `sqlclose`. */
@@ -158,7 +217,12 @@ export async function executeOnJob<R>(
   const request = firstRequest(job, run, fetchSize)
   const id = request.body.id as string
   const queryId = job.queryId(id)
-  const sent = job.sendStatement(request.body, { parse: firstReplyParser })
+  const pages = new ResultPages(job, id, fetchSize, {
+    values: context.config.values,
+    pages: request.registered,
+    signal: run.signal,
+  })
+  const sent = job.sendStatement(request.body, { parse: pages.first })
   let keep = false
   let reply: Reply
   try {
@@ -170,14 +234,16 @@ export async function executeOnJob<R>(
       request.cached.busy = false
       job.dropPrepared(run.sql, request.cached)
     }
+    pages.stop()
+    await pages.pending?.catch(() => undefined)
     if (request.registered) job.closeStatement(id)
     throw error
   }
   // A result that does not end on its first page can only be paged from the request that made it.
-  const pages = reply.has_results === true && reply.is_done === false
+  const paged = reply.has_results === true && reply.is_done === false
   if (request.cached) {
     request.cached.busy = false
-    if (pages) {
+    if (paged) {
       // The server cannot page an execute's result: forget the statement (closing its result) and run
       // the query again as a statement of its own, prepared each time from now on.
       job.dropPrepared(run.sql, request.cached)
@@ -186,10 +252,10 @@ export async function executeOnJob<R>(
     }
   }
   try {
-    const result = await readResult<R>(context, job, id, reply, run, queryId, fetchSize)
+    const result = await readResult<R>(context, job, pages, reply, run, queryId)
     if (request.kept) {
       request.kept.busy = false
-      if (pages) job.markPaging(run.sql)
+      if (paged) job.markPaging(run.sql)
       else {
         job.keepPrepared(run.sql, request.kept)
         keep = true
@@ -204,39 +270,39 @@ export async function executeOnJob<R>(
 async function readResult<R>(
   context: StatementContext,
   job: MapepireJob,
-  id: string,
+  pages: ResultPages,
   first: Reply,
   run: StatementRun,
   queryId: string,
-  fetchSize: number,
 ): Promise<MapepireResult<R>> {
   const outputParameters = readOutputParameters(first.output_parms)
   const updateCount = typeof first.update_count === 'number' ? first.update_count : undefined
   const numAffectedRows = updateCount !== undefined && updateCount >= 0 ? BigInt(updateCount) : undefined
-  if (first.has_results !== true) {
+  if (first.has_results !== true || pages.decoder === undefined) {
     return { rows: [], columns: [], numAffectedRows, queryId, outputParameters }
   }
-  const decoder = rowDecoder(readColumns(first.metadata), context.config.values)
+  const decoder = pages.decoder
   const rows: R[] = []
   let reply = first
-  for (;;) {
-    // The next page is asked for before this one is decoded, so the server reads it meanwhile.
-    const more =
-      reply.is_done === false
-        ? job.sendStatement(
-            { type: 'sqlmore', cont_id: id, rows: fetchSize, terse: true },
-            { parse: pageParser(decoder) },
-          )
-        : undefined
-    try {
-      decodeInto(rows, reply.data, decoder, run.rowMode)
-    } catch (error) {
-      if (more) await more.catch(() => undefined)
-      throw error
+  try {
+    for (;;) {
+      // The next page is on its way (asked for when this one arrived) while this one is decoded.
+      const more = pages.next(reply)
+      try {
+        decodeInto(rows, reply.data, decoder, run.rowMode)
+      } catch (error) {
+        if (more) await more.catch(() => undefined)
+        throw error
+      }
+      if (!more) break
+      reply = await awaitReply(context, job, more, run, queryId)
+      job.expect(reply, 'sqlmore', queryId)
     }
-    if (!more) break
-    reply = await awaitReply(context, job, more, run, queryId)
-    job.expect(reply, 'sqlmore', queryId)
+  } catch (error) {
+    // A page asked for ahead is let finish before the statement is closed.
+    pages.stop()
+    await pages.pending?.catch(() => undefined)
+    throw error
   }
   await resolveBlobs(context.config, job, rows, decoder, run.rowMode)
   return { rows, columns: columnInfo(decoder), numAffectedRows, queryId, outputParameters }
@@ -264,7 +330,12 @@ export async function* streamOnJob<R>(
     job.closeStatement(id)
   }
   job.openCursors++
-  let inFlight: Promise<Reply> | undefined = job.sendStatement(request.body, { parse: firstReplyParser })
+  const pages = new ResultPages(job, id, batchSize, {
+    values: context.config.values,
+    pages: true,
+    signal: run.signal,
+  })
+  let inFlight: Promise<Reply> | undefined = job.sendStatement(request.body, { parse: pages.first })
   run.onQueryId?.(queryId)
   let awaiting = false
   let stopping: Promise<unknown> | undefined
@@ -276,7 +347,7 @@ export async function* streamOnJob<R>(
     else close()
   }
   run.signal?.addEventListener('abort', onAbort, { once: true })
-  let decoder: RowDecoder | undefined
+  let first = true
   try {
     for (;;) {
       if (run.signal?.aborted) {
@@ -284,6 +355,7 @@ export async function* streamOnJob<R>(
         throw cancelled(run.signal, queryId, outcome)
       }
       awaiting = true
+      pages.waiting = true
       let reply: Reply
       try {
         reply = await awaitReply(context, job, inFlight!, run, queryId)
@@ -291,35 +363,32 @@ export async function* streamOnJob<R>(
         awaiting = false
       }
       inFlight = undefined
-      job.expect(reply, decoder ? 'sqlmore' : String(request.body.type), queryId)
-      if (!decoder) {
-        if (reply.has_results !== true) return
-        decoder = rowDecoder(readColumns(reply.metadata), context.config.values)
-      }
+      job.expect(reply, first ? String(request.body.type) : 'sqlmore', queryId)
+      first = false
+      const decoder = pages.decoder
+      if (decoder === undefined) return
+      // The next page: asked for when this one arrived if the consumer was waiting, else now.
+      inFlight = pages.next(reply)
       const rows: R[] = []
       decodeInto(rows, reply.data, decoder, run.rowMode)
-      const done = reply.is_done !== false
-      if (!done) {
-        inFlight = job.sendStatement(
-          { type: 'sqlmore', cont_id: id, rows: batchSize, terse: true },
-          { parse: pageParser(decoder) },
-        )
-      }
+      pages.waiting = false
       if (rows.length > 0) {
         await resolveBlobs(context.config, job, rows, decoder, run.rowMode)
         yield rows
       }
-      if (done) return
+      if (!inFlight) return
     }
   } finally {
     run.signal?.removeEventListener('abort', onAbort)
+    pages.stop()
     // A page still being fetched is let finish (one page) before the statement is closed.
-    const pending = inFlight
-    if (pending)
-      await pending.then(
-        () => undefined,
-        () => undefined,
-      )
+    for (const pending of [inFlight, pages.pending]) {
+      if (pending)
+        await pending.then(
+          () => undefined,
+          () => undefined,
+        )
+    }
     close()
   }
 }

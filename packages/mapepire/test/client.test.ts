@@ -126,6 +126,140 @@ describe('MapepireClient on mapepire-local', () => {
     await noLeaks()
   })
 
+  test('numbers keep their digits at the boundaries of a double, on the first page and the pages after, read whole or streamed', async () => {
+    const client = bed.client({ fetchSize: 2 })
+    await client.query(
+      'CREATE TABLE APP.EXACT (ID INTEGER NOT NULL, B BIGINT, D15 DECIMAL(15, 2), D16 DECIMAL(16, 2), D17 DECIMAL(17, 2), D8 DECIMAL(15, 8), DF DECFLOAT, F DOUBLE, S VARCHAR(20))',
+    )
+    const rows = [
+      [
+        1,
+        '-9223372036854775808',
+        '9999999999999.99',
+        '99999999999999.99',
+        '999999999999999.99',
+        '0.00000010',
+        '1E+400',
+        '-0',
+        'a,"1.5",b',
+      ],
+      [2, '9007199254740993', '-0.01', '0.00', '-12345678901234.56', '0.00000000', '1.50', '1e20', '\\'],
+      [
+        3,
+        '9007199254740991',
+        '1234567890123.45',
+        '12345678901234.56',
+        '123456789012345.67',
+        '12.34567891',
+        '-0.0000001',
+        '0.1',
+        '',
+      ],
+      [
+        4,
+        '9223372036854775807',
+        '-0.00',
+        '-99999999999999.99',
+        '0.01',
+        '-0.00000001',
+        '-12345678901234567890.5',
+        '-1.5e-3',
+        null,
+      ],
+      [5, null, null, null, null, null, null, null, null],
+    ]
+    await client.batch('INSERT INTO APP.EXACT VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+    const expected = [
+      {
+        ID: 1,
+        B: -9223372036854775808n,
+        D15: '9999999999999.99',
+        D16: '99999999999999.99',
+        D17: '999999999999999.99',
+        D8: '0.00000010',
+        DF: `1${'0'.repeat(400)}`,
+        F: -0,
+        S: 'a,"1.5",b',
+      },
+      {
+        ID: 2,
+        B: 9007199254740993n,
+        D15: '-0.01',
+        D16: '0.00',
+        D17: '-12345678901234.56',
+        D8: '0.00000000',
+        DF: '1.50',
+        F: 1e20,
+        S: '\\',
+      },
+      {
+        ID: 3,
+        B: 9007199254740991n,
+        D15: '1234567890123.45',
+        D16: '12345678901234.56',
+        D17: '123456789012345.67',
+        D8: '12.34567891',
+        DF: '-1E-7',
+        F: 0.1,
+        S: '',
+      },
+      {
+        ID: 4,
+        B: 9223372036854775807n,
+        D15: '0.00',
+        D16: '-99999999999999.99',
+        D17: '0.01',
+        D8: '-0.00000001',
+        DF: '-12345678901234567890.5',
+        F: -1.5e-3,
+        S: null,
+      },
+      { ID: 5, B: null, D15: null, D16: null, D17: null, D8: null, DF: null, F: null, S: null },
+    ]
+    // Pages of 2 rows: the first reply, then sqlmore pages.
+    const whole = await client.query('SELECT * FROM APP.EXACT ORDER BY ID')
+    assert.deepEqual(whole.rows, expected)
+    assert.ok(Object.is((whole.rows[0] as { F: number }).F, -0))
+    const streamed: unknown[] = []
+    for await (const row of client.stream('SELECT * FROM APP.EXACT ORDER BY ID', [], { batchSize: 2 }))
+      streamed.push(row)
+    assert.deepEqual(streamed, expected)
+    // A BIGINT past 2^53 only on a later page, and as strings or rounded numbers when asked for.
+    const options = bed.client({ fetchSize: 1, values: { bigint: 'string', decimal: 'number' } })
+    const { rows: loose } = await options.query(
+      'SELECT B, D17, DF FROM APP.EXACT WHERE ID IN (3, 4) ORDER BY ID',
+    )
+    assert.deepEqual(loose, [
+      { B: '9007199254740991', D17: 123456789012345.67, DF: -1e-7 },
+      { B: '9223372036854775807', D17: 0.01, DF: Number('-12345678901234567890.5') },
+    ])
+    await client.query('DROP TABLE APP.EXACT')
+    await noLeaks()
+  })
+
+  test('a stream asks for the next page while its consumer holds a batch, and for no more', async () => {
+    const client = bed.client()
+    const before = bed.ledger.count('sqlmore')
+    let batches = 0
+    for await (const batch of client.streamBatches('SELECT N FROM APP.SERIES ORDER BY N', [], {
+      batchSize: 500,
+    })) {
+      batches++
+      assert.equal(batch.length, 500)
+      // 5,000 rows: the first reply is page 1; the sqlmore for page k + 1 goes out while batch k is held
+      // (the eleventh finds the end).
+      await until(
+        async () => bed.ledger.count('sqlmore') - before === batches,
+        'the page ahead to be asked for',
+      )
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.equal(bed.ledger.count('sqlmore') - before, batches)
+    }
+    assert.equal(batches, 10)
+    assert.equal(bed.ledger.count('sqlmore') - before, 10)
+    await noLeaks()
+  })
+
   test('binary cells are bytes', async () => {
     const client = bed.client()
     const { rows } = await client.query("VALUES (CAST(X'0001FEFF' AS VARBINARY(4)))")

@@ -11,7 +11,15 @@ import {
   parseNumbersAsText,
   parseReply,
 } from '../src/codecs/reply-json.ts'
-import { baseType, distinctKeys, plainDecimal, readColumns, rowDecoder } from '../src/codecs/values.ts'
+import { hasMoreRows, readTerseRows } from '../src/codecs/terse-rows.ts'
+import {
+  baseType,
+  distinctKeys,
+  plainDecimal,
+  type ResultColumn,
+  readColumns,
+  rowDecoder,
+} from '../src/codecs/values.ts'
 
 describe('reply frames', () => {
   test('numbers a double cannot hold keep their text; others are numbers', () => {
@@ -74,7 +82,7 @@ describe('reply frames', () => {
         ],
       }),
     )
-    assert.equal(decoder.numbersAsText, true)
+    assert.deepEqual([...decoder.cells], [0, 1, 1])
     assert.deepEqual(decoder.object((page.data as unknown[][])[0]!), { N: 1, D: '4816.00', E: '0.0000001' })
   })
 
@@ -116,6 +124,129 @@ describe('reply frames', () => {
   })
 })
 
+describe('terse rows read from the frame', () => {
+  const column = (type: string, precision?: number, scale?: number): ResultColumn => ({
+    name: `C${precision}_${scale}_${type}`,
+    type,
+    precision,
+    scale,
+    nullable: true,
+  })
+  const frame = (data: string) =>
+    `{"id":"4","data":${data},"is_done":false,"success":true,"execution_time":0}`
+  /** A page as the client reads it, decoded to positional rows. */
+  const read = (columns: ResultColumn[], data: string): unknown[][] => {
+    const decoder = rowDecoder(columns)
+    const rows = readTerseRows(frame(data), decoder.cells)
+    assert.ok(rows, data)
+    return rows.rows.map((row) => decoder.array(row))
+  }
+
+  test('cells are what JSON.parse gives, but exact numbers keep their text', () => {
+    const data =
+      '[[1,"a,]\\"b\\\\",12345678901234567890.5,null,true,-0,0.1,"é😀\\u0041"],[-2,"",-0.00,1E-7,false,1.0E20,-1.5e-3,"x"]]'
+    const text = frame(data)
+    const read = readTerseRows(text, Uint8Array.of(0, 0, 1, 1, 0, 0, 0, 0))
+    assert.ok(read)
+    assert.deepEqual(read.rows, [
+      [1, 'a,]"b\\', '12345678901234567890.5', null, true, -0, 0.1, 'é😀A'],
+      [-2, '', '-0.00', '1E-7', false, 1e20, -1.5e-3, 'x'],
+    ])
+    assert.ok(Object.is(read.rows[0]![5], -0))
+    // The rest of the frame is where the array was.
+    assert.equal(text.slice(read.start, read.end), data)
+    // Read as values, the same cells are JSON.parse's.
+    assert.deepEqual(readTerseRows(text, new Uint8Array(8))!.rows, JSON.parse(text).data)
+    assert.deepEqual(readTerseRows(frame('[]'), Uint8Array.of(0))!.rows, [])
+  })
+
+  test('rows laid out otherwise are left to the general parse', () => {
+    for (const data of [
+      '[[1, 2.5]]', // white space
+      '[[1,2.5 ]]',
+      '[[1,{"JBLOB":{"size":1}}]]', // an object cell
+      '[[1,2.5,3]]', // wider than the metadata
+      '[[1]]', // narrower
+      '[[01,2]]', // not JSON numbers
+      '[[1.,2]]',
+      '[[1,2e]]',
+      '[[1,-]]',
+      '[[nul,2]]',
+      '[[1,"open]]',
+    ]) {
+      assert.equal(readTerseRows(frame(data), Uint8Array.of(1, 1)), undefined, data)
+    }
+    assert.equal(readTerseRows('{"rows":[[1,2]]}', Uint8Array.of(1, 1)), undefined)
+  })
+
+  test('BIGINT: integers of up to 15 digits are numbers, longer ones their text', () => {
+    const b = [column('BIGINT', 19, 0)]
+    assert.deepEqual(
+      read(
+        b,
+        '[[999999999999999],[-999999999999999],[0],[9007199254740991],[9007199254740993],[-9223372036854775808],[9223372036854775807],[null]]',
+      ),
+      [
+        [999999999999999n],
+        [-999999999999999n],
+        [0n],
+        [9007199254740991n],
+        [9007199254740993n],
+        [-9223372036854775808n],
+        [9223372036854775807n],
+        [null],
+      ],
+    )
+    const decoder = rowDecoder(b)
+    const cells = readTerseRows(frame('[[123456789012345],[1234567890123456]]'), decoder.cells)!.rows
+    assert.deepEqual(cells, [[123456789012345], ['1234567890123456']])
+  })
+
+  test('DECIMAL and DECFLOAT cells are the digits written, at 15, 16 and 17 significant digits and past a double', () => {
+    const cols = [
+      column('DECIMAL', 15, 2),
+      column('DECIMAL', 16, 2),
+      column('NUMERIC', 17, 2),
+      column('DECIMAL', 15, 8),
+    ]
+    assert.deepEqual(read(cols, '[[9999999999999.99,99999999999999.99,999999999999999.99,1.0E-7]]'), [
+      ['9999999999999.99', '99999999999999.99', '999999999999999.99', '0.00000010'],
+    ])
+    assert.deepEqual(
+      read(
+        cols,
+        '[[-0.01,0.10,-0.00,0E-8],[1234567890123.45,12345678901234.56,123456789012345.67,12.34567891]]',
+      ),
+      [
+        ['-0.01', '0.10', '-0.00', '0.00000000'],
+        ['1234567890123.45', '12345678901234.56', '123456789012345.67', '12.34567891'],
+      ],
+    )
+    assert.deepEqual(
+      read(
+        [column('DECFLOAT', 34, 0), column('DOUBLE', 53, 0), column('DECIMAL', 31, 0)],
+        '[[1E+400,-0.0,0.25000000000000000000],[1.50,1.0E20,5]]',
+      ),
+      [
+        ['1E+400', -0, '0.25000000000000000000'],
+        ['1.50', 1e20, '5'],
+      ],
+    )
+  })
+
+  test('more rows follow: read from the end of the frame', () => {
+    assert.equal(
+      hasMoreRows('{"id":"1","data":[["\\"is_done\\":true"]],"is_done":false,"success":true}'),
+      true,
+    )
+    assert.equal(
+      hasMoreRows('{"id":"1","data":[["\\"is_done\\":false"]],"is_done":true,"success":true}'),
+      false,
+    )
+    assert.equal(hasMoreRows('{"id":"1","success":false,"error":"x"}'), false)
+  })
+})
+
 describe('cell values', () => {
   const meta = (columns: Array<[string, string, number?, number?]>) =>
     readColumns({
@@ -130,7 +261,8 @@ describe('cell values', () => {
         ['F', 'DECFLOAT', 34, 0],
       ]),
     )
-    assert.equal(decoder.exact, true)
+    // BIGINT past 15 digits, DECIMAL and DECFLOAT are read as written.
+    assert.deepEqual([...decoder.cells], [2, 1, 1])
     assert.deepEqual(decoder.array([12, 1.5, new ExactNumber('1.50')]), [12n, '1.50', '1.50'])
     assert.deepEqual(decoder.array([new ExactNumber('9007199254740993'), new ExactNumber('1E-7'), 3]), [
       9007199254740993n,

@@ -2,17 +2,17 @@
  * Reading reply frames without losing digits.
  *
  * The server writes BIGINT, DECIMAL, NUMERIC and DECFLOAT cells as JSON
- * numbers from their exact text, which `JSON.parse` rounds to doubles. A
- * number with at most 15 significant digits survives that round trip (the
- * decoders rebuild its text from the column's scale), so a frame where no
- * number has more is parsed natively. In any other frame the longer numbers
- * are quoted (`quoteNumbers`, one pass that skips strings) and the frame is then
- * parsed natively, so they arrive as their text; a frame that is not valid JSON
- * goes through `parseExact`, which keeps such numbers as `ExactNumber` text and
- * says where it fails. Every frame of a result with DECFLOAT
- * columns (whose values can exceed a double's range, and whose trailing zeros
- * count) goes through `parseExact`. Decoders of numeric columns take all three
- * forms: a number, the text of one, an ExactNumber.
+ * numbers from their exact text, which `JSON.parse` rounds to doubles. The rows
+ * of a result are read from the frame by their columns (terse-rows.ts); what is
+ * here serves the other replies and the frames that reader does not follow. A
+ * frame where no number has more than 15 significant digits is parsed
+ * natively; in any other frame the longer numbers (and, for rows with exact
+ * columns, every number with a fraction or an exponent) are quoted
+ * (`quoteNumbers`, one pass that skips strings) and the frame is then parsed
+ * natively, so they arrive as their text; a frame that is not valid JSON goes
+ * through `parseExact`, which keeps such numbers as `ExactNumber` text and says
+ * where it fails. Decoders of numeric columns take all three forms: a number,
+ * the text of one, an ExactNumber.
  */
 import { ProtocolError } from '@tributary/core'
 import { SYSTEM } from '../errors.ts'

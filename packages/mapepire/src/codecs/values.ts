@@ -7,6 +7,7 @@
 import { objectBuilder, ProtocolError } from '@tributary/core'
 import { SYSTEM } from '../errors.ts'
 import { ExactNumber } from './reply-json.ts'
+import { CELL_INTEGER, CELL_TEXT, CELL_VALUE } from './terse-rows.ts'
 
 export interface ValueOptions {
   /** BIGINT as `bigint` (default), `string`, or `number` (rounded past 2^53). */
@@ -43,10 +44,10 @@ export interface RowDecoder {
   readonly columns: readonly ResultColumn[]
   /** Object keys: the column names, with later duplicates renamed `NAME_2`, `NAME_3`, … */
   readonly keys: readonly string[]
-  /** True when some column holds DECFLOAT, whose values may exceed a double: pages are parsed exactly. */
-  readonly exact: boolean
-  /** True when some column holds DECIMAL or NUMERIC as text: the numbers of the rows are read as written. */
-  readonly numbersAsText: boolean
+  /** How each column's cells are read from a frame (`CELL_VALUE`, `CELL_TEXT`, `CELL_INTEGER`; see terse-rows.ts). */
+  readonly cells: Uint8Array
+  /** Some column's numbers must be read as the server wrote them (DECIMAL, NUMERIC, DECFLOAT, BIGINT). */
+  readonly exactCells: boolean
   /** Decodes one terse row in place and returns it (positional rows). */
   array(row: unknown[]): unknown[]
   /** Decodes one terse row into a keyed object. */
@@ -65,13 +66,25 @@ export function readColumns(metadata: unknown): ResultColumn[] {
   }))
 }
 
+/** How a column's cells are read: exact numbers as the text the server wrote (unless asked for as numbers). */
+function cellKind(column: ResultColumn, options: ValueOptions): number {
+  switch (baseType(column.type)) {
+    case 'DECIMAL':
+    case 'NUMERIC':
+    case 'DECFLOAT':
+      return options.decimal === 'number' ? CELL_VALUE : CELL_TEXT
+    case 'BIGINT':
+      return options.bigint === 'number' ? CELL_VALUE : CELL_INTEGER
+    default:
+      return CELL_VALUE
+  }
+}
+
 export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptions = {}): RowDecoder {
   const decoders: (Decoder | undefined)[] = columns.map((c) => decoderFor(c, options))
   const keys = distinctKeys(columns.map((c) => c.name))
-  const exact = columns.some((c) => baseType(c.type) === 'DECFLOAT')
-  const numbersAsText =
-    options.decimal !== 'number' && columns.some((c) => /^(DECIMAL|NUMERIC)$/.test(baseType(c.type)))
   const width = columns.length
+  const cells = Uint8Array.from(columns, (c) => cellKind(c, options))
   const array = (row: unknown[]): unknown[] => {
     if (!Array.isArray(row) || row.length !== width) throw malformedRow(row, width)
     for (let i = 0; i < width; i++) {
@@ -87,8 +100,8 @@ export function rowDecoder(columns: readonly ResultColumn[], options: ValueOptio
   return {
     columns,
     keys,
-    exact,
-    numbersAsText,
+    cells,
+    exactCells: cells.some((kind) => kind !== CELL_VALUE),
     array,
     object: (row) => build(array(row)),
   }

@@ -22,7 +22,8 @@ import {
   TimeoutError,
 } from '@tributary/core'
 import WebSocket from 'ws'
-import { leadingId, needsExactParse, parseLongNumbersAsText, parseReply } from '../codecs/reply-json.ts'
+import { leadingId } from '../codecs/reply-json.ts'
+import { parseAnyReply } from '../codecs/result-replies.ts'
 import { SYSTEM } from '../errors.ts'
 
 export interface SocketOptions {
@@ -62,10 +63,6 @@ interface Pending {
   /** The caller gave up (timeout): a late reply is dropped without complaint. */
   abandoned: boolean
 }
-
-/** Natively, with numbers a double may not hold read as their text. */
-export const defaultParser: ReplyParser = (text) =>
-  needsExactParse(text) ? parseLongNumbersAsText(text) : parseReply(text, false)
 
 type State = 'open' | 'closed'
 
@@ -213,7 +210,7 @@ export class MapepireSocket {
       const pending: Pending = {
         resolve,
         reject,
-        parse: options.parse ?? defaultParser,
+        parse: options.parse ?? parseAnyReply,
         timer: undefined,
         abandoned: false,
       }
@@ -299,7 +296,7 @@ export class MapepireSocket {
     let parsed: Reply | undefined
     if (id === undefined) {
       try {
-        parsed = defaultParser(text)
+        parsed = parseAnyReply(text)
         id = typeof parsed.id === 'string' ? parsed.id : String(parsed.id)
       } catch (error) {
         log(this.#options.logger, 'warn', 'ignored a Mapepire frame that is not JSON', {
