@@ -800,7 +800,7 @@ export class Translator {
     const fn = e.safe ? 'TRY_CAST' : 'CAST'
     if (t.kind === 'simple') {
       const name = t.name === 'int' ? 'integer' : t.name
-      if (name === 'json') return { sql: `to_json(${arg.sql})`, type: JSON_TYPE }
+      if (name === 'json') return { sql: jsonOf(arg.sql, arg.type, e.pos, 0), type: JSON_TYPE }
       if (name === 'varchar' || name === 'char') {
         const inner =
           arg.type && isJson(arg.type)
@@ -960,6 +960,56 @@ function codePoints(s: string): number {
 
 function isJson(t: SqlType): boolean {
   return t.kind === 'simple' && t.name === 'json'
+}
+
+const JSON_SCALARS = new Set([
+  'boolean',
+  'tinyint',
+  'smallint',
+  'integer',
+  'bigint',
+  'real',
+  'double',
+  'decimal',
+  'varchar',
+  'char',
+  'json',
+  'unknown',
+])
+
+/**
+ * Trino's CAST(x AS JSON) by the value's Trino type (DuckDB's to_json writes an unnamed struct as an object of
+ * "" keys): a row with named fields is an object, one without is an array; arrays and maps convert their
+ * elements the same way; a NULL value is a SQL NULL, a NULL inside is JSON null. Types the JSON cast does not
+ * take (date, timestamp, varbinary, …) are a TYPE_MISMATCH, as on Trino.
+ */
+function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): string {
+  if (type === null) return `to_json(${sql})`
+  const guarded = (body: string) => `CASE WHEN (${sql}) IS NULL THEN NULL ELSE ${body} END`
+  switch (type.kind) {
+    case 'row': {
+      const parts = type.fields.map((f, i) => jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth))
+      if (type.fields.length > 0 && type.fields.every((f) => f.name !== null)) {
+        const pairs = type.fields.map((f, i) => `${duckString(f.name!)}, ${parts[i]}`)
+        return guarded(`json_object(${pairs.join(', ')})`)
+      }
+      return guarded(`json_array(${parts.join(', ')})`)
+    }
+    case 'array': {
+      const element = `"__j${depth}"`
+      return guarded(
+        `to_json(list_transform(${sql}, lambda ${element}: ${jsonOf(element, type.element, pos, depth + 1)}))`,
+      )
+    }
+    case 'map':
+      return `to_json(${sql})`
+    case 'simple':
+      if (type.name === 'json') return sql
+      if (JSON_SCALARS.has(type.name)) return `to_json(${sql})`
+      return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
+    default:
+      return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
+  }
 }
 
 function typeName(t: SqlType): string {
