@@ -43,7 +43,7 @@ describe('CAST to JSON', () => {
     assert.equal(await json('CAST(ARRAY[1, NULL, 456] AS JSON)'), '[1,null,456]')
     assert.equal(await json('CAST(ARRAY[ARRAY[1, 23], ARRAY[456]] AS JSON)'), '[[1,23],[456]]')
     assert.equal(await json("CAST(ARRAY[ROW(1, 'a'), ROW(2, 'b')] AS JSON)"), '[[1,"a"],[2,"b"]]')
-    assert.equal(await json("CAST(ARRAY[JSON '{\"k\":[1]}', NULL] AS JSON)"), '[{"k":[1]},null]')
+    assert.equal(await json('CAST(ARRAY[JSON \'{"k":[1]}\', NULL] AS JSON)'), '[{"k":[1]},null]')
   })
 
   it('aggregates rows as JSON in the ORDER BY of ARRAY_AGG, an empty group read as JSON []', async () => {
@@ -71,7 +71,11 @@ describe('CAST to JSON', () => {
       ["ROW(1, DATE '2024-01-02')", 'date'],
     ] as const) {
       const reason = await failure(h, `SELECT CAST(${expression} AS JSON)`)
-      assert.match(reason, new RegExp(`^TYPE_MISMATCH: line 1:\\d+: Cannot cast ${type}\\b.* to json$`), expression)
+      assert.match(
+        reason,
+        new RegExp(`^TYPE_MISMATCH: line 1:\\d+: Cannot cast ${type}\\b.* to json$`),
+        expression,
+      )
     }
   })
 })

@@ -988,7 +988,9 @@ function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): str
   const guarded = (body: string) => `CASE WHEN (${sql}) IS NULL THEN NULL ELSE ${body} END`
   switch (type.kind) {
     case 'row': {
-      const parts = type.fields.map((f, i) => jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth))
+      const parts = type.fields.map((f, i) =>
+        jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth),
+      )
       if (type.fields.length > 0 && type.fields.every((f) => f.name !== null)) {
         const pairs = type.fields.map((f, i) => `${duckString(f.name!)}, ${parts[i]}`)
         return guarded(`json_object(${pairs.join(', ')})`)

@@ -8,9 +8,10 @@
  *   on its own, so their values become TIMESTAMP, DATE and DECIMAL literals
  *   when the statement runs;
  * - a column an inserted row leaves out is NULL (Athena's VALUES has no DEFAULT);
- * - RETURNING, ON CONFLICT, row locks, WITH on writes, UPDATE … FROM and
- *   relational queries with `with` throw `NotSupportedError` while the
- *   statement is built.
+ * - relational queries with `with` are built by relational-query.ts (pg-core's
+ *   lateral joins and json_agg are PostgreSQL's);
+ * - RETURNING, ON CONFLICT, row locks, WITH on writes and UPDATE … FROM throw
+ *   `NotSupportedError` while the statement is built.
  */
 
 import { ParameterError } from '@tributary/core'
@@ -21,19 +22,32 @@ import {
   type LimitValue,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
-import { entityKind, getTableColumns, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm'
 import {
+  type BuildRelationalQueryResult,
+  entityKind,
+  getTableColumns,
+  is,
+  Param,
+  Placeholder,
+  type Query,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
+import {
+  type PgColumn,
   PgDate,
   PgDateString,
   type PgInsertConfig,
   PgJson,
   PgJsonb,
   PgNumeric,
+  type PgTable,
   PgTimestamp,
   PgTimestampString,
 } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { typed } from '../params/typed.ts'
+import { buildRelationalQuery, type RelationalQueryOptions } from './relational-query.ts'
 
 export type AthenaDrizzleDialectConfig = BridgeDialectConfig
 
@@ -49,6 +63,7 @@ export class AthenaDrizzleDialect extends BridgeDialect<Conversion> {
   readonly system = 'athena' as const
   readonly databaseName = 'Amazon Athena'
   override readonly limitOffsetOrder = 'offset-limit' as const
+  override readonly supportsRelationalWith = true
 
   constructor(config: AthenaDrizzleDialectConfig = {}) {
     super(config)
@@ -126,6 +141,16 @@ export class AthenaDrizzleDialect extends BridgeDialect<Conversion> {
       throw this.notSupported('UPDATE … FROM and joins in UPDATE', 'Use a subquery in the where clause.')
     if (parts.aliased) throw this.notSupported('UPDATE through a table alias')
     return super.buildUpdateStatement(parts)
+  }
+
+  override buildRelationalQueryWithoutPK(
+    options: RelationalQueryOptions,
+  ): BuildRelationalQueryResult<PgTable, PgColumn> {
+    const config = options.queryConfig
+    if (config === true || !config.with || !Object.values(config.with).some(Boolean)) {
+      return super.buildRelationalQueryWithoutPK(options)
+    }
+    return buildRelationalQuery(this, options)
   }
 
   override buildDeleteStatement(parts: DeleteStatementParts): SQL {

@@ -83,11 +83,6 @@ const entry = (mode: ResultMode): BackendEntry => ({
       source: 'https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html',
       error: { class: NotSupportedError, message: /Amazon Athena has no sessions/ },
     },
-    'drizzle relational with': {
-      // pg-core nests relations with LATERAL joins and PostgreSQL's json_agg / json_build_array, which Trino lacks.
-      source: 'https://trino.io/docs/current/functions/json.html',
-      error: { class: NotSupportedError, message: /with: \{ posts \}/ },
-    },
   },
   todo: {
     'introspection › lists schemas, tables and columns with types, nullability and defaults':

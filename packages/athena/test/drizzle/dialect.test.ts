@@ -1,9 +1,9 @@
 /** The SQL Drizzle builds for Athena, as text; queries.test.ts runs the same shapes on athena-local. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ParameterError, TypedValue } from '@tributary/athena'
+import { NotSupportedError, ParameterError, TypedValue } from '@tributary/athena'
 import { AthenaDrizzleDialect, drizzle } from '@tributary/athena/drizzle'
-import { and, eq } from 'drizzle-orm'
+import { and, desc, eq, relations, sql } from 'drizzle-orm'
 import { bigint, date, integer, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 
 const events = pgTable('events', {
@@ -72,5 +72,65 @@ describe('Athena SQL from Drizzle', () => {
       'decimal 1.50',
       '2024-02-29',
     ])
+  })
+})
+
+describe('relational queries for Athena', () => {
+  const people = pgTable('people', { id: bigint('id', { mode: 'bigint' }).notNull(), name: text('name') })
+  const pets = pgTable('pets', {
+    id: bigint('id', { mode: 'bigint' }).notNull(),
+    ownerId: bigint('owner_id', { mode: 'bigint' }),
+    born: timestamp('born', { precision: 3 }),
+    tags: text('tags').array(),
+  })
+  const peopleRelations = relations(people, ({ many }) => ({ pets: many(pets) }))
+  const petsRelations = relations(pets, ({ one }) => ({
+    owner: one(people, { fields: [pets.ownerId], references: [people.id] }),
+  }))
+  const rdb = drizzle(
+    { client: { region: 'us-east-1' } },
+    { schema: { people, pets, peopleRelations, petsRelations } },
+  )
+
+  test('a relation is a derived table joined on its keys, rows ranked by row_number() and aggregated as JSON', () => {
+    const q = rdb.query.people
+      .findMany({
+        columns: { id: true },
+        with: { pets: { columns: { id: true, born: true }, orderBy: [desc(pets.born)], limit: 2 } },
+      })
+      .toSQL()
+    assert.equal(
+      q.sql,
+      'select "people"."id", coalesce("people_pets"."data", JSON \'[]\') as "pets" from "people" "people" left join (select "k0", CAST(array_agg("row" order by "rn") AS JSON) as "data" from (select "people_pets"."owner_id" as "k0", CAST(ROW("people_pets"."id", CAST("people_pets"."born" AS VARCHAR)) AS JSON) as "row", row_number() over (partition by "people_pets"."owner_id" order by "people_pets"."born" desc) as "rn" from "pets" "people_pets") "people_pets" where "rn" <= 2 group by "k0") "people_pets" on "people_pets"."k0" = "people"."id"',
+    )
+    const one = rdb.query.pets.findFirst({ columns: { id: true }, with: { owner: true } }).toSQL()
+    assert.match(
+      one.sql,
+      /select "k0", "row" as "data" from \(.*\) "pets_owner" where "rn" <= 1\) "pets_owner"/,
+    )
+    assert.match(one.sql, / offset 0 limit 1$| limit 1$/)
+  })
+
+  test('what a relation cannot carry is refused with NotSupportedError while the statement is built', () => {
+    assert.throws(
+      () => rdb.query.people.findMany({ with: { pets: true } }).toSQL(),
+      (e: unknown) => e instanceof NotSupportedError && /array column pets\.tags/.test(e.message),
+    )
+    assert.throws(
+      () =>
+        rdb.query.people
+          .findMany({ with: { pets: { columns: { id: true }, limit: sql.placeholder('n') as never } } })
+          .toSQL(),
+      (e: unknown) => e instanceof NotSupportedError && /placeholder\(\) as the limit/.test(e.message),
+    )
+    assert.throws(
+      () => rdb.query.people.findMany({ with: { pets: { columns: { id: true }, limit: -1 } } }).toSQL(),
+      ParameterError,
+    )
+    // Without `with` the query is pg-core's plain select.
+    assert.equal(
+      rdb.query.pets.findMany({ columns: { id: true, tags: true } }).toSQL().sql,
+      'select "id", "tags" from "pets" "pets"',
+    )
   })
 })

@@ -1,0 +1,323 @@
+/**
+ * Drizzle's relational queries (`db.query.users.findMany({ with: { posts: true } })`) in SQL Trino runs.
+ *
+ * pg-core nests each relation as `LEFT JOIN LATERAL (… json_agg(json_build_array(…)) …)`, which Trino lacks, and
+ * Trino decorrelates only some correlated subqueries (not OFFSET inside one). So each relation here is an
+ * uncorrelated derived table, joined on the relation's keys, one row per parent key:
+ *
+ *   left join (select "k0", CAST(array_agg("row" ORDER BY "rn") AS JSON) AS "data"
+ *              from (select p."user_id" AS "k0", CAST(ROW(p."id", …) AS JSON) AS "row",
+ *                           row_number() over (partition by p."user_id" order by …) AS "rn"
+ *                    from "posts" p <p's own relations, the same way> where <where>) p
+ *              where "rn" > <offset> and "rn" <= <offset + limit> group by "k0") p on p."k0" = "users"."id"
+ *
+ * A `one` relation keeps the row whose "rn" is offset + 1, without aggregating. A row is `CAST(ROW(…) AS JSON)` of a
+ * row without field names, so a JSON array in the selection's order, which is what Drizzle's row mapping reads.
+ *
+ * Values cross the nesting as JSON, chosen by each column's SQL type so that they come back as the driver gives
+ * them outside a relation: integers, booleans, floating point, strings and JSON as JSON values (integers beyond
+ * 2^53 exact, the client parses JSON losslessly); decimals, dates, times and other types as their VARCHAR text;
+ * timestamps as their text, read back by the client's timestamp reader; varbinary as hex, read back as bytes.
+ */
+
+import { dialectInternals } from '@tributary/core/drizzle'
+import {
+  aliasedTable,
+  aliasedTableColumn,
+  and,
+  type BuildRelationalQueryResult,
+  Column,
+  type DBQueryConfig,
+  getOperators,
+  getOrderByOperators,
+  getTableUniqueName,
+  is,
+  mapColumnsInAliasedSQLToAlias,
+  mapColumnsInSQLToAlias,
+  normalizeRelation,
+  One,
+  Placeholder,
+  type Relation,
+  type SQL,
+  sql,
+  type TableRelationalConfig,
+  type TablesRelationalConfig,
+} from 'drizzle-orm'
+import type { PgColumn, PgDialect, PgTable } from 'drizzle-orm/pg-core'
+import { parseTimestamp, parseVarbinary } from '../results/text-values.ts'
+
+type Selection = BuildRelationalQueryResult<PgTable, PgColumn>['selection']
+
+export interface RelationalQueryOptions {
+  fullSchema: Record<string, unknown>
+  schema: TablesRelationalConfig
+  tableNamesMap: Record<string, string>
+  table: PgTable
+  tableConfig: TableRelationalConfig
+  queryConfig: true | DBQueryConfig<'many', true>
+  tableAlias: string
+}
+
+/** What the builder needs from the dialect. */
+export interface RelationalQueryDialect extends PgDialect {
+  buildLimitOffset(
+    limit: number | Placeholder | undefined,
+    offset: number | Placeholder | undefined,
+  ): SQL | undefined
+  limitOperand(value: number | Placeholder): SQL
+  notSupported(feature: string, hint?: string): Error
+}
+
+/** One level of the query: a table under an alias, what it selects and the joins of its relations. */
+interface Level {
+  selection: Selection
+  /** The select-list expression of each selection item, in order. */
+  values: SQL[]
+  from: SQL
+  joins: SQL[]
+  where: SQL | undefined
+  orderBy: SQL[]
+  limit: number | Placeholder | undefined
+  offset: number | Placeholder | undefined
+}
+
+export function buildRelationalQuery(
+  dialect: RelationalQueryDialect,
+  options: RelationalQueryOptions,
+): BuildRelationalQueryResult<PgTable, PgColumn> {
+  const level = buildLevel(dialect, options, options.tableAlias, options.queryConfig, 'top')
+  const items = level.selection.map((item, i) => {
+    const value = level.values[i]!
+    return item.isJson || !is(item.field, Column) ? sql`${value} as ${sql.identifier(item.dbKey)}` : value
+  })
+  const where = level.where ? sql` where ${level.where}` : undefined
+  const orderBy = level.orderBy.length > 0 ? sql` order by ${sql.join(level.orderBy, sql`, `)}` : undefined
+  const query = sql`select ${sql.join(items, sql`, `)} from ${level.from}${sql.join(level.joins)}${where}${orderBy}${dialect.buildLimitOffset(level.limit, level.offset)}`
+  return { tableTsKey: options.tableConfig.tsName, sql: query, selection: level.selection }
+}
+
+function buildLevel(
+  dialect: RelationalQueryDialect,
+  options: RelationalQueryOptions,
+  alias: string,
+  config: true | DBQueryConfig<'many', true>,
+  nesting: 'top' | 'nested',
+): Level {
+  const { tableConfig } = options
+  const selection: Selection = []
+  const values: SQL[] = []
+  const joins: SQL[] = []
+  const query: DBQueryConfig<'many', true> = config === true ? {} : config
+  const aliasedColumns = Object.fromEntries(
+    Object.entries(tableConfig.columns).map(([key, column]) => [key, aliasedTableColumn(column, alias)]),
+  )
+
+  for (const key of selectedColumns(tableConfig, query)) {
+    const column = tableConfig.columns[key] as PgColumn
+    const aliased = aliasedTableColumn(column, alias)
+    if (nesting === 'top') {
+      selection.push(item(column.name, key, aliased))
+      values.push(sql`${aliased}`)
+    } else {
+      const nested = nestedColumn(dialect, tableConfig, key, column, aliased)
+      selection.push(item(column.name, key, nested.field))
+      values.push(nested.value)
+    }
+  }
+
+  if (query.extras) {
+    const extras = typeof query.extras === 'function' ? query.extras(aliasedColumns, { sql }) : query.extras
+    for (const [key, extra] of Object.entries(extras)) {
+      const aliased = mapColumnsInAliasedSQLToAlias(extra as SQL.Aliased, alias)
+      selection.push(item(aliased.fieldAlias, key, aliased))
+      values.push(sql`${aliased.sql}`)
+    }
+  }
+
+  for (const [key, relationConfig] of Object.entries(query.with ?? {})) {
+    if (!relationConfig) continue
+    const relation = tableConfig.relations[key]
+    if (!relation)
+      throw dialect.notSupported(`The relation "${key}" of ${tableConfig.tsName}, which is not defined,`)
+    const built = buildRelation(dialect, options, alias, key, relation, relationConfig)
+    joins.push(built.join)
+    selection.push({
+      dbKey: key,
+      tsKey: key,
+      field: built.value,
+      relationTableTsKey: built.tableTsKey,
+      isJson: true,
+      selection: built.selection,
+    })
+    values.push(built.value)
+  }
+
+  if (selection.length === 0) {
+    throw dialect.notSupported(`A relational query on ${tableConfig.tsName} that selects no columns`)
+  }
+
+  let where: SQL | undefined
+  if (query.where) {
+    const whereSql =
+      typeof query.where === 'function' ? query.where(aliasedColumns, getOperators()) : query.where
+    where = whereSql ? mapColumnsInSQLToAlias(whereSql, alias) : undefined
+  }
+  const orderByConfig =
+    typeof query.orderBy === 'function'
+      ? query.orderBy(aliasedColumns, getOrderByOperators())
+      : (query.orderBy ?? [])
+  const orderBy = (Array.isArray(orderByConfig) ? orderByConfig : [orderByConfig]).map((value) =>
+    is(value, Column)
+      ? sql`${aliasedTableColumn(value, alias)}`
+      : mapColumnsInSQLToAlias(value as SQL, alias),
+  )
+
+  return {
+    selection,
+    values,
+    from: dialectInternals(dialect).buildFromTable(aliasedTable(options.table, alias)),
+    joins,
+    where,
+    orderBy,
+    limit: query.limit,
+    offset: query.offset,
+  }
+}
+
+/** The derived table of one relation, its join and the value the parent selects. */
+function buildRelation(
+  dialect: RelationalQueryDialect,
+  options: RelationalQueryOptions,
+  parentAlias: string,
+  key: string,
+  relation: Relation,
+  relationConfig: true | DBQueryConfig<'many', true>,
+): { join: SQL; value: SQL; selection: Selection; tableTsKey: string } {
+  const { schema, tableNamesMap, fullSchema } = options
+  const normalized = normalizeRelation(schema, tableNamesMap, relation)
+  const tableTsKey = tableNamesMap[getTableUniqueName(relation.referencedTable)] as string
+  const alias = `${parentAlias}_${key}`
+  const one = is(relation, One)
+  const level = buildLevel(
+    dialect,
+    {
+      ...options,
+      table: fullSchema[tableTsKey] as PgTable,
+      tableConfig: schema[tableTsKey] as TableRelationalConfig,
+    },
+    alias,
+    relationConfig,
+    'nested',
+  )
+
+  const keys = normalized.references.map((column) => sql`${aliasedTableColumn(column as PgColumn, alias)}`)
+  const keyNames = keys.map((_, i) => sql.identifier(`k${i}`))
+  const offset = rowBound(dialect, key, 'offset', level.offset) ?? 0
+  const limit = one ? 1 : rowBound(dialect, key, 'limit', level.limit)
+
+  const row = sql`CAST(ROW(${sql.join(level.values, sql`, `)}) AS JSON)`
+  const orderBy = level.orderBy.length > 0 ? sql` order by ${sql.join(level.orderBy, sql`, `)}` : undefined
+  const rank = sql`row_number() over (partition by ${sql.join(keys, sql`, `)}${orderBy})`
+  const where = level.where ? sql` where ${level.where}` : undefined
+  const ranked = sql`select ${sql.join(
+    keys.map((k, i) => sql`${k} as ${keyNames[i]}`),
+    sql`, `,
+  )}, ${row} as "row", ${rank} as "rn" from ${level.from}${sql.join(level.joins)}${where}`
+
+  const bounds = [offset > 0 ? sql`"rn" > ${sql.raw(String(offset))}` : undefined]
+  if (limit !== undefined) bounds.push(sql`"rn" <= ${sql.raw(String(offset + limit))}`)
+  const kept = bounds.filter((b): b is SQL => b !== undefined)
+  const filter = kept.length > 0 ? sql` where ${sql.join(kept, sql` and `)}` : undefined
+  const keyList = sql.join(keyNames, sql`, `)
+  const derived = one
+    ? sql`select ${keyList}, "row" as "data" from (${ranked}) ${sql.identifier(alias)}${filter}`
+    : sql`select ${keyList}, CAST(array_agg("row" order by "rn") AS JSON) as "data" from (${ranked}) ${sql.identifier(alias)}${filter} group by ${keyList}`
+
+  const on = and(
+    ...normalized.fields.map(
+      (field, i) =>
+        sql`${sql.identifier(alias)}.${keyNames[i]} = ${aliasedTableColumn(field as PgColumn, parentAlias)}`,
+    ),
+  ) as SQL
+  const data = sql`${sql.identifier(alias)}."data"`
+  return {
+    join: sql` left join (${derived}) ${sql.identifier(alias)} on ${on}`,
+    value: one ? data : sql`coalesce(${data}, JSON '[]')`,
+    selection: level.selection,
+    tableTsKey,
+  }
+}
+
+/** A relation's LIMIT or OFFSET as a number: it becomes a bound on row_number() in the SQL text. */
+function rowBound(
+  dialect: RelationalQueryDialect,
+  relation: string,
+  clause: 'limit' | 'offset',
+  value: number | Placeholder | undefined,
+): number | undefined {
+  if (value === undefined) return undefined
+  if (is(value, Placeholder)) {
+    throw dialect.notSupported(
+      `sql.placeholder() as the ${clause} of the nested relation "${relation}"`,
+      'Give the relation a number.',
+    )
+  }
+  // The literal check and its ParameterError are the dialect's, as for any LIMIT.
+  dialect.limitOperand(value)
+  return value as number
+}
+
+function item(dbKey: string, tsKey: string, field: Selection[number]['field']): Selection[number] {
+  return { dbKey, tsKey, field, relationTableTsKey: undefined, isJson: false, selection: [] }
+}
+
+/** The keys of the columns a level selects, as pg-core chooses them from `columns`. */
+function selectedColumns(tableConfig: TableRelationalConfig, query: DBQueryConfig<'many', true>): string[] {
+  const all = Object.keys(tableConfig.columns)
+  if (!query.columns) return all
+  const named = Object.entries(query.columns).filter(
+    ([key, value]) => value !== undefined && key in tableConfig.columns,
+  )
+  if (named.length === 0) return all
+  if (named.some(([, value]) => value === true))
+    return named.filter(([, value]) => value === true).map(([k]) => k)
+  const excluded = new Set(named.map(([key]) => key))
+  return all.filter((key) => !excluded.has(key))
+}
+
+/**
+ * A column inside a relation: the SQL that puts it in the row's JSON, and a decoder giving the value the driver
+ * gives outside a relation before the column's own mapping.
+ */
+function nestedColumn(
+  dialect: RelationalQueryDialect,
+  tableConfig: TableRelationalConfig,
+  key: string,
+  column: PgColumn,
+  aliased: PgColumn,
+): { value: SQL; field: SQL } {
+  const type = column.getSQLType().toLowerCase()
+  const mapped = (read: (value: unknown) => unknown) =>
+    sql``.mapWith({ mapFromDriverValue: (value: unknown) => column.mapFromDriverValue(read(value)) })
+  const asIs = (value: unknown) => value
+  if (type.endsWith('[]')) {
+    throw dialect.notSupported(
+      `The array column ${tableConfig.tsName}.${key} inside a nested relation`,
+      `Leave it out with columns: { ${key}: false } and select it on its own.`,
+    )
+  }
+  if (JSON_VALUES.test(type)) return { value: sql`${aliased}`, field: mapped(asIs) }
+  if (/^timestamp/.test(type)) {
+    return { value: sql`CAST(${aliased} AS VARCHAR)`, field: mapped((v) => parseTimestamp(v as string)) }
+  }
+  if (BINARY.test(type)) {
+    return { value: sql`to_hex(${aliased})`, field: mapped((v) => parseVarbinary(v as string)) }
+  }
+  return { value: sql`CAST(${aliased} AS VARCHAR)`, field: mapped(asIs) }
+}
+
+/** Types whose values Trino's CAST(… AS JSON) writes as JSON values the client reads back exactly. */
+const JSON_VALUES =
+  /^(?:boolean|tinyint|smallint|integer|int|int2|int4|int8|bigint|serial|smallserial|bigserial|real|float4|float8|double precision|double|text|string|varchar|char|character|json|jsonb)\b/
+
+const BINARY = /^(?:bytea|varbinary|binary|blob)\b/
