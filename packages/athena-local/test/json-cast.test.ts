@@ -1,8 +1,10 @@
-// CAST(… AS JSON) with Trino's semantics, not DuckDB's to_json: the texts below are Trino's.
-// Sources: Trino's JSON functions page, "Cast to JSON" (the supported types and the examples kept here:
-// 9223372036854775807, "abc", [1,null,456], [[1,23],[456]]); PrestoDB's page for the rule that a row
-// becomes a JSON array (positions matter more than names); trinodb/trino#3613 for a row whose fields
-// have names becoming an object keyed by them.
+// CAST(… AS JSON) with Trino's semantics, not DuckDB's to_json. Sources: Athena's "Athena engine version 3
+// functions" page, which defers to Trino's JSON functions page; the "Cast to JSON" section of that page as the
+// Presto-derived copies in the docs corpus give it (prestodb.github.io, docs.cannerdata.com): the supported types
+// (boolean, integers, real, double, decimal, varchar; arrays, maps and rows of them), SQL NULL for a NULL,
+// 9223372036854775807, "abc", [1,null,456], [[1,23],[456]], and a row as a JSON array because positions matter
+// more than names; trinodb/trino#3613 for Trino writing a row whose fields have names as an object keyed by them.
+// No recorded Athena response for these casts was found in aoyagikouhei/athena-local.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { failure, type Harness, query, rows, startHarness } from './helpers.ts'

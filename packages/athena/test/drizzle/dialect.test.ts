@@ -111,6 +111,27 @@ describe('relational queries for Athena', () => {
     assert.match(one.sql, / offset 0 limit 1$| limit 1$/)
   })
 
+  test('a relation over two columns joins and partitions on both', () => {
+    const a = pgTable('a', { x: bigint('x', { mode: 'bigint' }), y: text('y') })
+    const b = pgTable('b', { ax: bigint('ax', { mode: 'bigint' }), ay: text('ay'), v: text('v') })
+    const schema = {
+      a,
+      b,
+      aRelations: relations(a, ({ many }) => ({ bs: many(b) })),
+      bRelations: relations(b, ({ one }) => ({
+        a: one(a, { fields: [b.ax, b.ay], references: [a.x, a.y] }),
+      })),
+    }
+    const q = drizzle({ client: { region: 'us-east-1' } }, { schema })
+      .query.a.findMany({ with: { bs: { columns: { v: true } } } })
+      .toSQL()
+    assert.match(q.sql, /row_number\(\) over \(partition by "a_bs"\."ax", "a_bs"\."ay"\)/)
+    assert.match(
+      q.sql,
+      /group by "k0", "k1"\) "a_bs" on \("a_bs"\."k0" = "a"\."x" and "a_bs"\."k1" = "a"\."y"\)$/,
+    )
+  })
+
   test('what a relation cannot carry is refused with NotSupportedError while the statement is built', () => {
     assert.throws(
       () => rdb.query.people.findMany({ with: { pets: true } }).toSQL(),
