@@ -60,7 +60,7 @@ export interface MapepireConfig {
   /** Isolation for transactions that do not name one. Default `read committed` (*CS). */
   transactionIsolation?: IsolationLevel | undefined
   values?: ValueOptions | undefined
-  /** Rows per page when a result is read whole. Default 2000. */
+  /** Rows of the first page when a result is read whole (the next pages double, up to about 1 MiB a frame). Default 2000. */
   fetchSize?: number | undefined
   /** Prepared statements kept per job for statements with parameters that return no rows. Default 32; 0 turns reuse off. */
   preparedStatementCacheSize?: number | undefined

@@ -69,6 +69,9 @@ export interface StatementContext {
   released(job: MapepireJob): void
 }
 
+/** The frame size up to which the pages of a result read whole grow. */
+const PAGE_BYTES = 1 << 20
+
 /**
  * The replies of one statement, parsed in the socket's message handler: the first reply's metadata gives
  * the decoder, and with it which cells need the digits the server wrote (see `keepExactCells`); its pages
@@ -83,7 +86,10 @@ class ResultPages {
   waiting = true
   readonly #job: MapepireJob
   readonly #id: string
-  readonly #rows: number
+  /** Rows to ask for in the next `sqlmore`. */
+  #rows: number
+  /** A result read whole: its pages grow (see `#grow`). */
+  readonly #growing: boolean
   readonly #values: ValueOptions
   /** The statement can be paged: the server keeps it for `sqlmore` (an `execute` cannot be). */
   readonly #pages: boolean
@@ -96,7 +102,7 @@ class ResultPages {
     job: MapepireJob,
     id: string,
     rows: number,
-    options: { values: ValueOptions; pages: boolean; signal: AbortSignal | undefined },
+    options: { values: ValueOptions; pages: boolean; signal: AbortSignal | undefined; grow?: boolean },
   ) {
     this.#job = job
     this.#id = id
@@ -104,6 +110,7 @@ class ResultPages {
     this.#values = options.values
     this.#pages = options.pages
     this.#signal = options.signal
+    this.#growing = options.grow === true
   }
 
   readonly first: ReplyParser = (text) => {
@@ -137,6 +144,7 @@ class ResultPages {
   }
 
   #arrived(text: string): void {
+    if (this.#growing) this.#grow(text)
     if (
       this.waiting &&
       this.#pages &&
@@ -147,6 +155,18 @@ class ResultPages {
     ) {
       this.#ahead = this.#request()
     }
+  }
+
+  /**
+   * A result read whole pays a round trip per page, so its pages double from `fetchSize` rows while a frame
+   * stays under PAGE_BYTES (estimated from the frame that just arrived), so that reading one never holds the
+   * event loop for long.
+   */
+  #grow(text: string): void {
+    const rows = this.#rows
+    if (text.length * 2 <= PAGE_BYTES) this.#rows = rows * 2
+    else if (text.length < PAGE_BYTES)
+      this.#rows = Math.max(rows, Math.floor((rows * PAGE_BYTES) / text.length))
   }
 
   #request(): Promise<Reply> {
@@ -221,6 +241,7 @@ export async function executeOnJob<R>(
     values: context.config.values,
     pages: request.registered,
     signal: run.signal,
+    grow: true,
   })
   const sent = job.sendStatement(request.body, { parse: pages.first })
   let keep = false

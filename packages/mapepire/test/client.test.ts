@@ -237,6 +237,20 @@ describe('MapepireClient on mapepire-local', () => {
     await noLeaks()
   })
 
+  test('the pages of a result read whole stop growing at about 1 MiB a frame', async () => {
+    const client = bed.client({ fetchSize: 50 })
+    await client.query('CREATE TABLE APP.WIDE (N INTEGER NOT NULL, S VARCHAR(10000) NOT NULL)')
+    await client.query("INSERT INTO APP.WIDE SELECT N, REPEAT('x', 10000) FROM APP.SERIES WHERE N < 400")
+    const before = bed.ledger.count('sqlmore')
+    const { rows } = await client.query<{ N: number; S: string }>('SELECT N, S FROM APP.WIDE ORDER BY N')
+    assert.equal(rows.length, 400)
+    assert.ok(rows.every((row, i) => row.N === i && row.S.length === 10000))
+    // Frames of about 10 kB a row: 50 rows, 100, then about 104 twice (a frame stays under 1 MiB), the last 42.
+    assert.equal(bed.ledger.count('sqlmore') - before, 4)
+    await client.query('DROP TABLE APP.WIDE')
+    await noLeaks()
+  })
+
   test('a stream asks for the next page while its consumer holds a batch, and for no more', async () => {
     const client = bed.client()
     const before = bed.ledger.count('sqlmore')
@@ -279,7 +293,8 @@ describe('MapepireClient on mapepire-local', () => {
     const { rows } = await client.query<{ N: number }>('SELECT N FROM APP.SERIES ORDER BY N')
     assert.equal(rows.length, 5000)
     assert.deepEqual(rows.slice(0, 2), [{ N: 0 }, { N: 1 }])
-    assert.equal(bed.ledger.count('sqlmore') - before, 7)
+    // Pages of 700, 1,400, 2,800 rows (they double while frames stay small), then the last 100.
+    assert.equal(bed.ledger.count('sqlmore') - before, 3)
     const dup = await client.query(
       'SELECT A.N, B.N FROM APP.SERIES A JOIN APP.SERIES B ON B.N = A.N + 1 WHERE A.N = 0',
     )
