@@ -8,7 +8,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { AthenaClient, GetQueryExecutionCommand } from '@aws-sdk/client-athena'
 import { S3Client } from '@aws-sdk/client-s3'
-import { createClient } from '@tributary/athena'
+import { createClient, ParquetDecoderPool } from '@tributary/athena'
 import AthenaExpress from 'athena-express-plus'
 
 const [mode, impl] = process.argv.slice(2)
@@ -26,6 +26,35 @@ const SQL =
 const sdk = { endpoint: server.endpoint, region: server.region, credentials: server.credentials }
 const mb = (kb) => kb / 1024
 
+/**
+ * Times a read that started at `t1` (its query at `t0`) and reports it with the event-loop delay it ran with
+ * and the RSS once a tenth of the rows were read. `read` calls `count(n)` for every n rows it takes (with
+ * `false` where the rows arrive all at once, so no RSS after a tenth is reported).
+ */
+async function timedRead(t0, t1, fields, read) {
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  let rows = 0
+  let rssAtTenthMb
+  await read((n, tenth = true) => {
+    rows += n
+    if (tenth && rssAtTenthMb === undefined && rows >= ROWS / 10)
+      rssAtTenthMb = process.memoryUsage().rss / 2 ** 20
+  })
+  const t2 = performance.now()
+  delay.disable()
+  result({
+    rows,
+    ...fields,
+    queryMs: t1 - t0,
+    readMs: t2 - t1,
+    rowsPerSec: rows / ((t2 - t1) / 1000),
+    elP99Ms: delay.percentile(99) / 1e6,
+    rssAtTenthMb,
+    rssAtEndMb: process.memoryUsage().rss / 2 ** 20,
+  })
+}
+
 function result(fields) {
   console.log(JSON.stringify({ mode, impl, ...fields, maxRssMb: mb(process.resourceUsage().maxRSS) }))
 }
@@ -36,30 +65,17 @@ async function ours() {
     s3: { ...sdk, forcePathStyle: true },
     outputLocation: server.outputLocation,
     resultMode: mode,
+    // BENCH_DECODER_THREADS sizes unload's decoder pool (default: the package's).
+    parquetDecoders: process.env.BENCH_DECODER_THREADS
+      ? new ParquetDecoderPool({ threads: Number(process.env.BENCH_DECODER_THREADS) })
+      : undefined,
   })
   try {
     const t0 = performance.now()
     const finished = await client.run(SQL)
     const t1 = performance.now()
-    const delay = monitorEventLoopDelay({ resolution: 1 })
-    delay.enable()
-    let rows = 0
-    let rssAtTenthMb
-    for await (const batch of finished.batches(1000)) {
-      rows += batch.length
-      if (rssAtTenthMb === undefined && rows >= ROWS / 10) rssAtTenthMb = process.memoryUsage().rss / 2 ** 20
-    }
-    const t2 = performance.now()
-    delay.disable()
-    result({
-      rows,
-      readMode: finished.mode,
-      queryMs: t1 - t0,
-      readMs: t2 - t1,
-      rowsPerSec: rows / ((t2 - t1) / 1000),
-      elP99Ms: delay.percentile(99) / 1e6,
-      rssAtTenthMb,
-      rssAtEndMb: process.memoryUsage().rss / 2 ** 20,
+    await timedRead(t0, t1, { readMode: finished.mode }, async (count) => {
+      for await (const batch of finished.batches(1000)) count(batch.length)
     })
   } finally {
     await client.close()
@@ -86,15 +102,13 @@ async function express() {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const t1 = performance.now()
-    const delay = monitorEventLoopDelay({ resolution: 1 })
-    delay.enable()
-    let rows = 0
-    let rssAtTenthMb
-    if (mode === 'csv') {
-      // The whole CSV parsed into one array (its only way to read a result from S3).
-      const out = await new AthenaExpress({ athena, s3 }).query({ QueryExecutionId })
-      rows = out.Items.length
-    } else {
+    await timedRead(t0, t1, {}, async (count) => {
+      if (mode === 'csv') {
+        // The whole CSV parsed into one array (its only way to read a result from S3).
+        const out = await new AthenaExpress({ athena, s3 }).query({ QueryExecutionId })
+        count(out.Items.length, false)
+        return
+      }
       let nextToken
       for (let page = 0; page < EXPRESS_PAGES; page++) {
         const out = await new AthenaExpress({ athena, s3, pagination: 999 }).query({
@@ -102,23 +116,10 @@ async function express() {
           NextToken: nextToken,
           pagination: page === 0 ? 999 : 1000,
         })
-        rows += out.Items.length
-        if (rssAtTenthMb === undefined && rows >= ROWS / 10)
-          rssAtTenthMb = process.memoryUsage().rss / 2 ** 20
+        count(out.Items.length)
         nextToken = out.NextToken
         if (!nextToken) break
       }
-    }
-    const t2 = performance.now()
-    delay.disable()
-    result({
-      rows,
-      queryMs: t1 - t0,
-      readMs: t2 - t1,
-      rowsPerSec: rows / ((t2 - t1) / 1000),
-      elP99Ms: delay.percentile(99) / 1e6,
-      rssAtTenthMb,
-      rssAtEndMb: process.memoryUsage().rss / 2 ** 20,
     })
   } finally {
     athena.destroy()

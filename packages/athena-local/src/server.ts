@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { type Logger, log } from '@tributary/core'
 import type { AthenaApi } from './athena/api.ts'
 import { ApiError } from './athena/errors.ts'
@@ -30,29 +31,42 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...headers,
-  })
-  res.end(text)
+/** An answer ready to be written: the status, the headers and the body's bytes. */
+interface Answer {
+  status: number
+  headers: Record<string, string | number>
+  body: Buffer
 }
 
-function sendApiError(res: ServerResponse, err: ApiError): void {
-  sendJson(
-    res,
+function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8')
+  return {
+    status,
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': bytes.length,
+      'x-amzn-requestid': randomUUID(),
+      ...headers,
+    },
+    body: bytes,
+  }
+}
+
+function apiErrorAnswer(err: ApiError): Answer {
+  return jsonAnswer(
     err.status,
     { __type: err.type, Message: err.message, message: err.message, ...err.fields },
     { 'x-amzn-errortype': err.type },
   )
+}
+
+function write(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, answer.headers)
+  res.end(answer.body)
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  write(res, jsonAnswer(status, body))
 }
 
 /** Athena's answers to a bad signature (AWS JSON services). */
@@ -171,6 +185,7 @@ export function createAthenaLocalServer(parts: ServerParts): { server: Server; s
 
 async function handle(parts: ServerParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now()
+  const arrived = performance.now()
   const body = await readBody(req)
   const url = req.url ?? '/'
   const q = url.indexOf('?')
@@ -194,7 +209,7 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
       new Date(),
     )
     if ('code' in verified) {
-      if (isAthena) sendApiError(res, athenaAuthError(verified))
+      if (isAthena) await answerAthena(parts, res, arrived, apiErrorAnswer(athenaAuthError(verified)))
       else {
         const [status, code, message, extra] = s3AuthError(verified)
         sendS3Error(res, status, code, message, extra, method === 'HEAD')
@@ -211,28 +226,41 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
     done(res.statusCode)
     return
   }
-  if (parts.latency.apiMs > 0) await new Promise((resolve) => setTimeout(resolve, parts.latency.apiMs))
+  const answer = athenaAnswer(parts, target.slice('AmazonAthena.'.length), body)
+  await answerAthena(parts, res, arrived, await answer)
+  done(res.statusCode)
+}
+
+/** The Athena API's answer to one call, worked out at once (written later, see `answerAthena`). */
+async function athenaAnswer(parts: ServerParts, operation: string, body: Buffer): Promise<Answer> {
   let input: Record<string, unknown>
   try {
     input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}
   } catch {
-    sendApiError(
-      res,
+    return apiErrorAnswer(
       new ApiError('SerializationException', 'Start of structure or map found where not expected.'),
     )
-    done(400)
-    return
   }
   try {
-    const output = await parts.athena.handle(target.slice('AmazonAthena.'.length), input)
-    sendJson(res, 200, output)
-    done(200)
+    return jsonAnswer(200, await parts.athena.handle(operation, input))
   } catch (err) {
-    if (err instanceof ApiError) {
-      sendApiError(res, err)
-      done(err.status)
-      return
-    }
+    if (err instanceof ApiError) return apiErrorAnswer(err)
     throw err
   }
+}
+
+/**
+ * Writes an Athena answer no earlier than `latency.apiMs` after its call arrived. The work of answering
+ * (the query's state, a page of rows, their JSON) happens within that time, as a real service's does
+ * within the round trip its clients see, rather than after it.
+ */
+async function answerAthena(
+  parts: ServerParts,
+  res: ServerResponse,
+  arrived: number,
+  answer: Answer,
+): Promise<void> {
+  const wait = arrived + parts.latency.apiMs - performance.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  write(res, answer)
 }

@@ -329,7 +329,8 @@ export class AthenaQueryClient implements SqlClient {
     execution: QueryExecution,
     signal: AbortSignal | undefined,
   ): Promise<ResultReader> {
-    if (mode === 'unload') return readThroughUnload(this.transport, execution, { signal })
+    if (mode === 'unload')
+      return readThroughUnload(this.transport, execution, { signal, decoders: this.config.parquetDecoders })
     if (mode === 'csv') return readThroughCsv(this.transport, execution, { signal })
     return readThroughApi(this.transport, execution, { signal, pageSize: this.config.pageSize })
   }

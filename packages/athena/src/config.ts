@@ -7,6 +7,7 @@ import type {
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import type { Logger } from '@tributary/core'
 import type { PollOptions } from './query-execution.ts'
+import type { ParquetDecoderPool } from './results/parquet-decoder.ts'
 import type { ResultMode } from './results/reader.ts'
 import type { RetryOptions } from './transport/retry.ts'
 
@@ -43,6 +44,12 @@ export interface AthenaClientConfig {
    * `csv` (default) reads that one query through its CSV file instead, `refuse` throws `NotSupportedError`.
    */
   orderedUnload?: 'csv' | 'refuse' | undefined
+  /**
+   * The worker threads that decode `unload`'s Parquet row groups. By default one pool for the whole process,
+   * shared by every client and every read, of `defaultDecoderThreads()` workers (the cores Node may use, one
+   * fewer above 2 cores, at most 4); pass `new ParquetDecoderPool({ threads })` for another size.
+   */
+  parquetDecoders?: ParquetDecoderPool | undefined
   /** `ResultConfiguration.EncryptionConfiguration` (SSE_S3, SSE_KMS with a key, CSE_KMS). */
   encryption?: EncryptionConfiguration | undefined
   /** `ResultConfiguration.ExpectedBucketOwner`, also sent on every S3 read of results. */

@@ -17,6 +17,12 @@ export { AthenaIntrospector } from './kysely/introspector.ts'
 export { formatLiteral } from './params/literal.ts'
 export { TypedValue, typed } from './params/typed.ts'
 export type { PollOptions, QueryStatistics } from './query-execution.ts'
+export {
+  defaultDecoderThreads,
+  defaultParquetDecoderPool,
+  ParquetDecoderPool,
+  type ParquetDecoderPoolOptions,
+} from './results/parquet-decoder.ts'
 export type { ResultMode } from './results/reader.ts'
 export type { ResultColumn } from './results/text-values.ts'
 export { classifyStatement, type StatementKind } from './statement-kind.ts'

@@ -14,7 +14,7 @@ import {
 import { S3Client } from '@aws-sdk/client-s3'
 import type { Logger } from '@tributary/athena'
 import { ServerError, ThrottledError } from '@tributary/athena'
-import { nextTokenIn } from '../src/transport/aws.ts'
+import { nextTokenIn, nextTokenInBytes } from '../src/transport/aws.ts'
 import { eventually, type LocalAthena, startLocalAthena } from './support/athena-local.ts'
 
 const requests: Array<{ service: string; operation: string; status: number }> = []
@@ -243,12 +243,19 @@ describe('GetQueryResults', () => {
   test('the next token is found in the answer before it is parsed, and only where it is the key', () => {
     const page = (extra: string) =>
       `{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"\\"NextToken\\": \\"fake\\""},{"VarCharValue":"NextToken"}]}]}${extra}}`
-    assert.equal(nextTokenIn(page(',"NextToken":"abc/+=="')), 'abc/+==')
-    assert.equal(nextTokenIn(page(', "NextToken" : "a\\"b\\u0041"')), 'a"bA')
-    assert.equal(nextTokenIn(page('')), undefined)
-    assert.equal(nextTokenIn(page(',"UpdateCount":0')), undefined)
-    for (const extra of [',"NextToken":"abc', ',"NextToken":', ',"NextToken"'])
-      assert.equal(nextTokenIn(page(extra)), undefined, extra)
+    const bytes = (text: string) => new TextEncoder().encode(text)
+    for (const find of [nextTokenIn, (text: string) => nextTokenInBytes(bytes(text))]) {
+      assert.equal(find(page(',"NextToken":"abc/+=="')), 'abc/+==')
+      assert.equal(find(page(', "NextToken" : "a\\"b\\u0041"')), 'a"bA')
+      assert.equal(find(page('')), undefined)
+      assert.equal(find(page(',"UpdateCount":0')), undefined)
+      for (const extra of [',"NextToken":"abc', ',"NextToken":', ',"NextToken"'])
+        assert.equal(find(page(extra)), undefined, extra)
+    }
+    // Only the bytes from the key on are decoded; what comes before may hold any characters.
+    const wide = bytes('{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"ä€😀"}]}]},"NextToken":"t€😀"}')
+    assert.equal(nextTokenInBytes(wide), 't€😀')
+    assert.equal(nextTokenInBytes(wide.subarray(0, 10)), undefined)
   })
 
   test('throttled pages are retried, and every row arrives once, in order', async () => {

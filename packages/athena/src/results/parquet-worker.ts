@@ -1,9 +1,11 @@
 /**
- * The decoder thread of `ParquetDecoder` (parquet-decoder.ts). It keeps each
- * opened file's footer, decodes the row groups it is asked for one after the
- * other, and asks the main thread for every byte range hyparquet reads (the
- * main thread owns the S3 client). A decoded row group goes back in slices on
- * the rows port, then `decoded` says how many there are.
+ * A decoder thread of `ParquetDecoderPool` (parquet-decoder.ts). It keeps the
+ * footer of each file it was sent until told to forget it, decodes the row
+ * group it is given (one at a time: the pool hands a worker its next row group
+ * when it reports the last one), and asks the main thread for every byte range
+ * hyparquet reads (the main thread owns the S3 client). A decoded row group
+ * goes back in slices on the port that came with it, then `decoded` says how
+ * many there are.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import type { AsyncBuffer, FileMetaData } from 'hyparquet'
@@ -12,20 +14,20 @@ import { encodeSlice } from './row-slices.ts'
 
 export type ToDecoder =
   | { kind: 'open'; file: number; metadata: FileMetaData; byteLength: number }
-  | { kind: 'decode'; job: number; file: number; group: number }
+  | { kind: 'forget'; file: number }
+  | { kind: 'decode'; file: number; group: number; rows: MessagePort }
   | { kind: 'bytes'; request: number; bytes: ArrayBuffer | undefined }
 
 export type FromDecoder =
-  | { kind: 'read'; job: number; request: number; file: number; start: number; end: number }
-  | { kind: 'decoded'; job: number; slices: number }
-  | { kind: 'failed'; job: number; name: string; message: string }
+  | { kind: 'read'; request: number; start: number; end: number }
+  | { kind: 'decoded'; slices: number }
+  | { kind: 'failed'; name: string; message: string }
 
 const port = parentPort!
-const { rows: rowsPort, sliceRows } = workerData as { rows: MessagePort; sliceRows: number }
+const { sliceRows } = workerData as { sliceRows: number }
 const files = new Map<number, { decoding: RowGroupDecoding; byteLength: number }>()
 const reads = new Map<number, (bytes: ArrayBuffer | undefined) => void>()
 let nextRequest = 0
-let queue: Promise<void> = Promise.resolve()
 
 port.on('message', (message: ToDecoder) => {
   switch (message.kind) {
@@ -35,8 +37,11 @@ port.on('message', (message: ToDecoder) => {
         byteLength: message.byteLength,
       })
       break
+    case 'forget':
+      files.delete(message.file)
+      break
     case 'decode':
-      queue = queue.then(() => decode(message.job, message.file, message.group))
+      void decode(message.file, message.group, message.rows)
       break
     case 'bytes': {
       const resolve = reads.get(message.request)
@@ -51,7 +56,7 @@ function post(message: FromDecoder): void {
   port.postMessage(message)
 }
 
-async function decode(job: number, fileId: number, group: number): Promise<void> {
+async function decode(fileId: number, group: number, rowsPort: MessagePort): Promise<void> {
   try {
     const file = files.get(fileId)!
     const buffer: AsyncBuffer = {
@@ -60,25 +65,24 @@ async function decode(job: number, fileId: number, group: number): Promise<void>
         return new Promise<ArrayBuffer>((resolve, reject) => {
           const request = nextRequest++
           reads.set(request, (bytes) => {
-            // The main thread failed the read and keeps its error for the job; this only ends the decoding.
+            // The main thread failed the read and keeps its error for the row group; this only ends the decoding.
             if (bytes === undefined) reject(new Error('a byte range of the file could not be read'))
             else resolve(bytes)
           })
-          post({ kind: 'read', job, request, file: fileId, start, end })
+          post({ kind: 'read', request, start, end })
         })
       },
     }
-    const rows = await decodeRowGroup(buffer, file.decoding, group)
-    const width = file.decoding.converts.length
+    const { length, columns } = await decodeRowGroup(buffer, file.decoding, group)
     let slices = 0
-    for (let at = 0; at < rows.length; at += sliceRows) {
-      const { slice, transfer } = encodeSlice(job, rows, at, Math.min(rows.length, at + sliceRows), width)
+    for (let at = 0; at < length; at += sliceRows) {
+      const { slice, transfer } = encodeSlice(columns, at, Math.min(length, at + sliceRows))
       rowsPort.postMessage(slice, transfer)
       slices++
     }
-    post({ kind: 'decoded', job, slices })
+    post({ kind: 'decoded', slices })
   } catch (error) {
     const e = error as { name?: unknown; message?: unknown }
-    post({ kind: 'failed', job, name: String(e?.name ?? 'Error'), message: String(e?.message ?? error) })
+    post({ kind: 'failed', name: String(e?.name ?? 'Error'), message: String(e?.message ?? error) })
   }
 }

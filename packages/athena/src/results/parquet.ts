@@ -81,27 +81,44 @@ export async function openParquetFile(buffer: AsyncBuffer): Promise<ParquetFile>
 /** How a file's row groups are decoded: hyparquet's footer without DECIMAL annotations, and each column's conversion. */
 export interface RowGroupDecoding {
   raw: FileMetaData
+  /** Each top-level column's place by name. */
+  names: Map<string, number>
   converts: (Convert | undefined)[]
 }
 
 export function rowGroupDecoding(metadata: FileMetaData): RowGroupDecoding {
+  const children = parquetSchema(metadata).children
   return {
     raw: withoutDecimalAnnotations(metadata),
-    converts: parquetSchema(metadata).children.map(converter),
+    names: new Map(children.map((child, i) => [child.element.name, i])),
+    converts: children.map(converter),
   }
 }
 
-/** Rows of row group `index`, values converted, in column order. Runs on the decoder's thread. */
+/** A decoded row group: its values column by column (NULL as null), each `length` long. */
+export interface DecodedColumns {
+  length: number
+  columns: ArrayLike<unknown>[]
+}
+
+/**
+ * Row group `index` in columns, values converted, in column order. Runs on a decoder thread. hyparquet
+ * decodes column by column; its chunks are taken as they are rather than turned into rows, since the rows
+ * travel to the main thread in columns anyway (`row-slices.ts`).
+ */
 export async function decodeRowGroup(
   file: AsyncBuffer,
   decoding: RowGroupDecoding,
   index: number,
-): Promise<unknown[][]> {
+): Promise<DecodedColumns> {
   const groups = decoding.raw.row_groups
   let start = 0
   for (let g = 0; g < index; g++) start += Number(groups[g]!.num_rows)
-  const end = start + Number(groups[index]!.num_rows)
-  let rows: unknown[][] = []
+  const length = Number(groups[index]!.num_rows)
+  const end = start + length
+  const converts = decoding.converts
+  const columns: ArrayLike<unknown>[] = converts.map(() => [])
+  const parts: { at: number; data: ArrayLike<unknown> }[][] = converts.map(() => [])
   await parquetRead({
     file,
     metadata: decoding.raw,
@@ -110,20 +127,32 @@ export async function decodeRowGroup(
     utf8: false,
     parsers: PARSERS,
     geoparquet: false,
-    onComplete: (data: unknown[][]) => {
-      rows = data
+    onChunk: ({ columnName, columnData, rowStart }) => {
+      const c = decoding.names.get(columnName)
+      if (c !== undefined) parts[c]!.push({ at: rowStart - start, data: columnData })
     },
   })
-  const converts = decoding.converts
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!
-    for (let c = 0; c < converts.length; c++) {
-      const convert = converts[c]
-      const value = row[c]
-      row[c] = value === null || value === undefined ? null : convert ? convert(value) : value
+  for (let c = 0; c < converts.length; c++) {
+    const chunks = parts[c]!
+    const only = chunks.length === 1 ? chunks[0]! : undefined
+    const convert = converts[c]
+    // A column of one chunk with no conversion (a typed array, or values hyparquet already made ours) as it came.
+    if (only && only.at === 0 && only.data.length === length && !convert) {
+      columns[c] = only.data
+      continue
     }
+    const column: unknown[] = new Array(length).fill(null)
+    for (const { at, data } of chunks) {
+      const from = Math.max(0, -at)
+      const to = Math.min(data.length, length - at)
+      for (let i = from; i < to; i++) {
+        const value = data[i]
+        column[at + i] = value === null || value === undefined ? null : convert ? convert(value) : value
+      }
+    }
+    columns[c] = column
   }
-  return rows
+  return { length, columns }
 }
 
 /** A copy of the footer in which DECIMAL leaves have no annotation, so hyparquet hands over raw integers. */

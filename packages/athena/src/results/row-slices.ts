@@ -17,7 +17,6 @@ export type SliceColumn =
   | { kind: 'values'; values: unknown[] }
 
 export interface RowSlice {
-  job: number
   length: number
   columns: SliceColumn[]
 }
@@ -42,93 +41,105 @@ function kindOf(value: unknown): Kind {
   }
 }
 
-/** Rows `from` to `to` of `rows` in columns, and the buffers to transfer. */
+/** Rows `from` to `to` of a row group given in columns (NULL as null or undefined), and the buffers to transfer. */
 export function encodeSlice(
-  job: number,
-  rows: readonly unknown[][],
+  columns: readonly ArrayLike<unknown>[],
   from: number,
   to: number,
-  width: number,
 ): { slice: RowSlice; transfer: ArrayBuffer[] } {
   const length = to - from
-  const columns: SliceColumn[] = []
+  const out: SliceColumn[] = []
   const transfer: ArrayBuffer[] = []
-  for (let c = 0; c < width; c++) {
-    let kind: Kind | undefined
-    let hasNull = false
-    for (let r = from; r < to; r++) {
-      const v = rows[r]![c]
-      if (v === null || v === undefined) {
-        hasNull = true
-        continue
-      }
-      const k = kindOf(v)
-      if (kind === undefined) kind = k
-      else if (k !== kind) kind = 'values'
-      if (kind === 'values') break
+  for (const column of columns) {
+    const encoded = typedSlice(column, from, to) ?? encodeColumn(column, from, to, length)
+    out.push(encoded)
+    const c = encoded as { values?: unknown; ends?: Uint32Array; nulls?: Uint8Array }
+    if (ArrayBuffer.isView(c.values)) transfer.push(c.values.buffer as ArrayBuffer)
+    if (c.ends) transfer.push(c.ends.buffer as ArrayBuffer)
+    if (c.nulls) transfer.push(c.nulls.buffer as ArrayBuffer)
+  }
+  return { slice: { length, columns: out }, transfer }
+}
+
+/** A column hyparquet gave as a typed array (no NULLs), copied as one. */
+function typedSlice(column: ArrayLike<unknown>, from: number, to: number): SliceColumn | undefined {
+  if (column instanceof BigInt64Array)
+    return { kind: 'bigint', values: column.slice(from, to), nulls: undefined }
+  if (
+    column instanceof Float64Array ||
+    column instanceof Float32Array ||
+    column instanceof Int32Array ||
+    column instanceof Uint32Array
+  )
+    return { kind: 'number', values: Float64Array.from(column.subarray(from, to)), nulls: undefined }
+  return undefined
+}
+
+function encodeColumn(column: ArrayLike<unknown>, from: number, to: number, length: number): SliceColumn {
+  let kind: Kind | undefined
+  let hasNull = false
+  for (let r = from; r < to; r++) {
+    const v = column[r]
+    if (v === null || v === undefined) {
+      hasNull = true
+      continue
     }
-    kind ??= 'values'
-    let nulls: Uint8Array | undefined
-    if (hasNull && kind !== 'values') {
-      nulls = new Uint8Array(length)
-      for (let r = 0; r < length; r++) {
-        const v = rows[from + r]![c]
-        if (v === null || v === undefined) nulls[r] = 1
-      }
-      transfer.push(nulls.buffer as ArrayBuffer)
-    }
-    switch (kind) {
-      case 'bigint': {
-        const values = new BigInt64Array(length)
-        for (let r = 0; r < length; r++) if (!nulls?.[r]) values[r] = rows[from + r]![c] as bigint
-        columns.push({ kind, values, nulls })
-        transfer.push(values.buffer as ArrayBuffer)
-        break
-      }
-      case 'number':
-      case 'date': {
-        const values = new Float64Array(length)
-        for (let r = 0; r < length; r++) {
-          if (nulls?.[r]) continue
-          const v = rows[from + r]![c]
-          values[r] = kind === 'date' ? (v as Date).getTime() : (v as number)
-        }
-        columns.push({ kind, values, nulls })
-        transfer.push(values.buffer as ArrayBuffer)
-        break
-      }
-      case 'boolean': {
-        const values = new Uint8Array(length)
-        for (let r = 0; r < length; r++) if (rows[from + r]![c] === true) values[r] = 1
-        columns.push({ kind, values, nulls })
-        transfer.push(values.buffer as ArrayBuffer)
-        break
-      }
-      case 'string': {
-        const ends = new Uint32Array(length)
-        const parts: string[] = new Array(length)
-        let end = 0
-        for (let r = 0; r < length; r++) {
-          const v = nulls?.[r] ? '' : (rows[from + r]![c] as string)
-          parts[r] = v
-          end += v.length
-          ends[r] = end
-        }
-        columns.push({ kind, text: parts.join(''), ends, nulls })
-        transfer.push(ends.buffer as ArrayBuffer)
-        break
-      }
-      default: {
-        const values: unknown[] = new Array(length)
-        for (let r = 0; r < length; r++) {
-          const v = rows[from + r]![c]
-          values[r] = v === undefined ? null : v
-        }
-        columns.push({ kind: 'values', values })
-      }
+    const k = kindOf(v)
+    if (kind === undefined) kind = k
+    else if (k !== kind) kind = 'values'
+    if (kind === 'values') break
+  }
+  kind ??= 'values'
+  let nulls: Uint8Array | undefined
+  if (hasNull && kind !== 'values') {
+    nulls = new Uint8Array(length)
+    for (let r = 0; r < length; r++) {
+      const v = column[from + r]
+      if (v === null || v === undefined) nulls[r] = 1
     }
   }
-  return { slice: { job, length, columns }, transfer }
+  switch (kind) {
+    case 'bigint': {
+      const values = new BigInt64Array(length)
+      for (let r = 0; r < length; r++) if (!nulls?.[r]) values[r] = column[from + r] as bigint
+      return { kind, values, nulls }
+    }
+    case 'number':
+    case 'date': {
+      const values = new Float64Array(length)
+      for (let r = 0; r < length; r++) {
+        if (nulls?.[r]) continue
+        const v = column[from + r]
+        values[r] = kind === 'date' ? (v as Date).getTime() : (v as number)
+      }
+      return { kind, values, nulls }
+    }
+    case 'boolean': {
+      const values = new Uint8Array(length)
+      for (let r = 0; r < length; r++) if (column[from + r] === true) values[r] = 1
+      return { kind, values, nulls }
+    }
+    case 'string': {
+      const ends = new Uint32Array(length)
+      const parts: string[] = new Array(length)
+      let end = 0
+      for (let r = 0; r < length; r++) {
+        const v = nulls?.[r] ? '' : (column[from + r] as string)
+        parts[r] = v
+        end += v.length
+        ends[r] = end
+      }
+      return { kind, text: parts.join(''), ends, nulls }
+    }
+    default: {
+      const values: unknown[] = new Array(length)
+      for (let r = 0; r < length; r++) {
+        const v = column[from + r]
+        values[r] = v === undefined ? null : v
+      }
+      return { kind: 'values', values }
+    }
+  }
 }
 
 /** The rows of a slice, values in column order. */

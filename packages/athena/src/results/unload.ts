@@ -1,10 +1,11 @@
 /**
  * The `unload` mode: the query runs as `UNLOAD (…) TO '<prefix>' WITH (format
  * = 'PARQUET', compression = 'SNAPPY')`, and its rows are read from the
- * Parquet files the manifest (`Statistics.DataManifestLocation`) lists, one
- * row group at a time, decoded on a worker thread (`parquet-decoder.ts`); the
- * next row group is decoded, and the next file's footer fetched, while the
- * current one is used.
+ * Parquet files the manifest (`Statistics.DataManifestLocation`) lists, row
+ * group by row group in file order, decoded on a pool of worker threads
+ * (`parquet-decoder.ts`): while one row group is handed out, the next ones (as
+ * many as the pool has workers) are decoded in parallel, and the next file's
+ * footer is fetched.
  *
  * UNLOAD writes its files in parallel and in no order: a query whose order
  * matters is not run this way (see `classifyStatement(…).ordered`).
@@ -15,7 +16,12 @@ import { ProtocolError } from '@tributary/core'
 import type { AwsTransport } from '../transport/aws.ts'
 import { readError } from './csv.ts'
 import { openParquetFile, type ParquetFile, s3AsyncBuffer } from './parquet.ts'
-import { ParquetDecodeError, ParquetDecoder } from './parquet-decoder.ts'
+import {
+  type DecodeTask,
+  defaultParquetDecoderPool,
+  ParquetDecodeError,
+  type ParquetDecoderPool,
+} from './parquet-decoder.ts'
 import type { ResultReader } from './reader.ts'
 
 /** The UNLOAD statement for a query, writing under a fresh prefix of `location`. */
@@ -36,6 +42,13 @@ function stripTrailingSemicolon(sql: string): string {
 
 export interface UnloadReadOptions {
   signal?: AbortSignal | undefined
+  /** The workers that decode the row groups; by default the process's (`defaultParquetDecoderPool()`). */
+  decoders?: ParquetDecoderPool | undefined
+}
+
+interface NextFile {
+  file: Promise<ParquetFile>
+  opened: ParquetFile | undefined
 }
 
 export async function readThroughUnload(
@@ -64,8 +77,9 @@ export async function readThroughUnload(
     columns: first?.columns.map(({ name, type }) => ({ name, type })) ?? [],
     numAffectedRows: undefined,
     async *batches() {
-      if (files.length === 0) return
-      const decoder = new ParquetDecoder(options.signal)
+      if (!first) return
+      const pool = options.decoders ?? defaultParquetDecoderPool()
+      const decoder = pool.decoder(options.signal)
       const fail = (error: unknown): never => {
         if (error instanceof ParquetDecodeError) {
           throw new ProtocolError(
@@ -75,25 +89,55 @@ export async function readThroughUnload(
         }
         throw readError(error, queryId, options.signal)
       }
-      try {
-        let file: ParquetFile | undefined = first
-        for (let f = 0; f < files.length; f++) {
-          const current = file ?? (await open(files[f]!))
-          file = undefined
-          const nextFile = f + 1 < files.length ? open(files[f + 1]!) : undefined
-          nextFile?.catch(() => undefined)
-          let job = current.rowGroups > 0 ? decoder.start(current, 0) : undefined
-          for (let g = 0; g < current.rowGroups; g++) {
-            const rows = decoder.rows(job!)
-            // The next row group is decoded while this one is handed out.
-            job = g + 1 < current.rowGroups ? decoder.start(current, g + 1) : undefined
-            for (;;) {
-              const next = await rows.next().catch(fail)
-              if (next.done) break
-              if (next.value.length > 0) yield next.value
-            }
+      // Row groups in file order, as many asked for ahead of the one handed out as the pool has workers, so
+      // they are decoded in parallel while memory holds at most that many decoded row groups besides this one.
+      const ahead = pool.threads
+      const tasks: DecodeTask[] = []
+      let file: ParquetFile | undefined = first
+      let fileIndex = 0
+      let group = 0
+      /** The next file's footer, fetched once the current file's row groups are asked for. */
+      let nextFile: NextFile | undefined
+      const askAhead = async () => {
+        while (tasks.length <= ahead) {
+          if (file && group < file.rowGroups) {
+            tasks.push(decoder.start(file, group++))
+            continue
           }
-          if (nextFile) file = await nextFile
+          if (file) {
+            // This file's row groups are all asked for: on to the next file's.
+            file = undefined
+            fileIndex++
+            group = 0
+          }
+          if (fileIndex >= files.length) return
+          if (!nextFile) {
+            const pending: NextFile = { file: open(files[fileIndex]!), opened: undefined }
+            pending.file.then(
+              (f) => {
+                pending.opened = f
+              },
+              () => undefined,
+            )
+            nextFile = pending
+          }
+          // Waited for only when nothing else is there to hand out.
+          if (!nextFile.opened && tasks.length > 0) return
+          file = nextFile.opened ?? (await nextFile.file)
+          nextFile = undefined
+        }
+      }
+      try {
+        for (;;) {
+          await askAhead()
+          const task = tasks.shift()
+          if (!task) return
+          const rows = decoder.rows(task)
+          for (;;) {
+            const next = await rows.next().catch(fail)
+            if (next.done) break
+            if (next.value.length > 0) yield next.value
+          }
         }
       } finally {
         await decoder.close()

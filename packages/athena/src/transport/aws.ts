@@ -94,17 +94,17 @@ function resultPageFromBody(taken: {
       const bytes = await bodyBytes(response.body)
       if (bytes === undefined) return result
       try {
-        const text = utf8.decode(bytes)
-        // The next page can be asked for before this one is parsed (the caller checks the hint against the page).
+        // The next page can be asked for before this one is decoded and parsed (the caller checks the hint
+        // against the page).
         if (taken.onNextToken) {
-          const hint = nextTokenIn(text)
+          const hint = nextTokenInBytes(bytes)
           if (hint !== undefined) {
             taken.onNextToken(hint)
             // The SDK sends that request through promises: let it reach the socket before this thread parses.
             await new Promise<void>((resolve) => setImmediate(resolve))
           }
         }
-        taken.page = JSON.parse(text) as ResultPage
+        taken.page = JSON.parse(utf8.decode(bytes)) as ResultPage
         response.body = new Uint8Array([0x7b, 0x7d])
       } catch {
         response.body = bytes
@@ -137,6 +137,17 @@ export function nextTokenIn(text: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+const NEXT_TOKEN_KEY = Buffer.from('"NextToken"')
+
+/**
+ * `nextTokenIn` on the answer's bytes: only the text from the last `"NextToken"` on is decoded (the key is
+ * ASCII, so it never matches inside a multi-byte character), not the whole page.
+ */
+export function nextTokenInBytes(bytes: Uint8Array): string | undefined {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).lastIndexOf(NEXT_TOKEN_KEY)
+  return key < 0 ? undefined : nextTokenIn(utf8.decode(bytes.subarray(key)))
 }
 
 /** A response body read whole: a Node stream or a web stream (both async iterables), or bytes already. */

@@ -10,7 +10,11 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { ConnectionError, ProtocolError, QueryCancelledError } from '@tributary/athena'
-import { runningParquetDecoders } from '../../src/results/parquet-decoder.ts'
+import {
+  defaultDecoderThreads,
+  defaultParquetDecoderPool,
+  ParquetDecoderPool,
+} from '../../src/results/parquet-decoder.ts'
 import { readThroughUnload } from '../../src/results/unload.ts'
 import { type LocalAthena, startLocalAthena } from '../support/athena-local.ts'
 import { decimalBytes, type FixtureColumn, int96, parquetFile } from '../support/parquet-fixture.ts'
@@ -170,6 +174,7 @@ test('a Parquet file cut short is a typed error naming the query', async () => {
 })
 
 test('a Parquet file whose data pages are broken is a typed error naming the query, and the decoder is let go', async () => {
+  const pool = new ParquetDecoderPool({ threads: 1 })
   const whole = parquetFile(columns([[[int96(0n), 1n, 1n, 1n, 'x']]]))
   // The footer stays intact (the columns are known), the first column's page header becomes garbage.
   const broken = whole.slice()
@@ -181,7 +186,7 @@ test('a Parquet file whose data pages are broken is a typed error naming the que
   const reader = await readThroughUnload(
     client.transport,
     { QueryExecutionId: 'fixture-broken', Statistics: { DataManifestLocation: manifest } },
-    {},
+    { decoders: pool },
   )
   assert.equal(reader.columns.length, 5)
   const error = await (async () => {
@@ -191,59 +196,135 @@ test('a Parquet file whose data pages are broken is a typed error naming the que
   assert.equal(error.queryId, 'fixture-broken')
   assert.equal(error.code, 'MALFORMED_RESULT')
   assert.match(error.message, /fixture-broken/)
-  assert.equal(runningParquetDecoders(), 0)
+  assert.equal(pool.held, 0)
+  assert.equal(pool.decoding, 0)
+  await pool.close()
 })
 
-test('row groups larger than a slice come back in slices, in order, and an early stop lets the decoder go', async () => {
-  const rowsIn = (from: number, n: number) =>
-    Array.from(
-      { length: n },
-      (_, i) =>
-        [
-          int96(ns('2024-01-01T00:00:00.000Z')),
-          BigInt(from + i),
-          BigInt(from + i),
-          BigInt(i),
-          `row ${from + i}`,
-        ] as [Uint8Array, bigint, bigint, bigint, string],
-    )
-  const file = parquetFile(columns([rowsIn(0, 2500), rowsIn(2500, 1200)]))
-  const prefix = `unload-fixture/${Date.now()}-slices/`
-  const part = await put(`${prefix}part`, file)
-  const manifest = await put(`${prefix}manifest.csv`, `${part}\n`)
+const rowsIn = (from: number, n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      [
+        int96(ns('2024-01-01T00:00:00.000Z')),
+        BigInt(from + i),
+        BigInt(from + i),
+        BigInt(i),
+        `row ${from + i}`,
+      ] as [Uint8Array, bigint, bigint, bigint, string],
+  )
+
+/** A manifest naming one file of row groups of the given sizes, ids counting up from 0 across them. */
+async function groupsFile(name: string, sizes: number[]): Promise<string> {
+  const groups: ReturnType<typeof rowsIn>[] = []
+  let from = 0
+  for (const n of sizes) {
+    groups.push(rowsIn(from, n))
+    from += n
+  }
+  const prefix = `unload-fixture/${Date.now()}-${name}/`
+  const part = await put(`${prefix}part`, parquetFile(columns(groups)))
+  return put(`${prefix}manifest.csv`, `${part}\n`)
+}
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => BigInt(i))
+
+test('row groups larger than a slice come back in slices, in order, and an early stop or an abort lets go of the decoders', async () => {
+  const manifest = await groupsFile('slices', [2500, 1200, 900])
+  const pool = new ParquetDecoderPool({ threads: 1 })
   const client = athena.client()
-  const read = () =>
+  const read = (signal?: AbortSignal) =>
     readThroughUnload(
       client.transport,
       { QueryExecutionId: 'fixture-slices', Statistics: { DataManifestLocation: manifest } },
-      {},
+      { signal, decoders: pool },
     )
   const sizes: number[] = []
-  const ids: bigint[] = []
+  const seen: bigint[] = []
   for await (const batch of (await read()).batches()) {
     sizes.push(batch.length)
-    for (const row of batch) ids.push(row[1] as bigint)
+    for (const row of batch) seen.push(row[1] as bigint)
   }
-  assert.deepEqual(sizes, [1000, 1000, 500, 1000, 200])
-  assert.deepEqual(
-    ids,
-    Array.from({ length: 3700 }, (_, i) => BigInt(i)),
-  )
-  assert.equal(runningParquetDecoders(), 0)
+  assert.deepEqual(sizes, [1000, 1000, 500, 1000, 200, 900])
+  assert.deepEqual(seen, ids(4600))
+  assert.equal(pool.held, 0)
 
+  // A break while the next row groups wait or are being decoded lets go of them and of the worker's place.
   for await (const _ of (await read()).batches()) break
-  assert.equal(runningParquetDecoders(), 0, 'a break lets the decoder go')
+  assert.equal(pool.held, 0, 'a break lets go of the row groups asked for')
+  assert.equal(pool.decoding, 0, 'a break frees the worker')
 
   const controller = new AbortController()
-  const aborted = await readThroughUnload(
-    client.transport,
-    { QueryExecutionId: 'fixture-slices', Statistics: { DataManifestLocation: manifest } },
-    { signal: controller.signal },
-  )
+  const aborted = await read(controller.signal)
   const error = await (async () => {
     for await (const _ of aborted.batches()) controller.abort()
   })().catch((e: unknown) => e)
   assert.ok(error instanceof QueryCancelledError, String(error))
   assert.equal(error.queryId, 'fixture-slices')
-  assert.equal(runningParquetDecoders(), 0, 'an abort lets the decoder go')
+  assert.equal(pool.held, 0, 'an abort lets go of the row groups asked for')
+  assert.equal(pool.decoding, 0, 'an abort frees the worker')
+
+  // The one worker's place is free again: a read after them gets every row.
+  let after = 0
+  for await (const batch of (await read()).batches()) after += batch.length
+  assert.equal(after, 4600)
+  assert.ok(pool.workers <= 1)
+  await pool.close()
+})
+
+test('row groups are decoded ahead on as many workers as the pool has, no more, and handed out in order', async () => {
+  const manifest = await groupsFile('ahead', [300, 300, 300, 300, 300, 300])
+  const pool = new ParquetDecoderPool({ threads: 2 })
+  const client = athena.client()
+  const reader = await readThroughUnload(
+    client.transport,
+    { QueryExecutionId: 'fixture-ahead', Statistics: { DataManifestLocation: manifest } },
+    { decoders: pool },
+  )
+  const seen: bigint[] = []
+  let first = true
+  for await (const batch of reader.batches()) {
+    if (first) {
+      // The row group handed out and the two asked for ahead, one on each worker; the rest not yet.
+      assert.equal(pool.held, 3)
+      assert.equal(pool.workers, 2)
+      first = false
+    }
+    assert.ok(pool.held <= 3, `at most two row groups ahead, not ${pool.held - 1}`)
+    for (const row of batch) seen.push(row[1] as bigint)
+  }
+  assert.deepEqual(seen, ids(1800))
+  assert.equal(pool.held, 0)
+  await pool.close()
+})
+
+test('concurrent reads share the process decoders: twenty reads start no more workers than its threads', async () => {
+  const manifest = await groupsFile('shared', [400, 400, 400])
+  const client = athena.client()
+  const pool = defaultParquetDecoderPool()
+  assert.equal(pool.threads, defaultDecoderThreads())
+  let most = 0
+  const readAll = async (n: number) => {
+    const reader = await readThroughUnload(
+      client.transport,
+      { QueryExecutionId: `fixture-shared-${n}`, Statistics: { DataManifestLocation: manifest } },
+      {},
+    )
+    const seen: bigint[] = []
+    for await (const batch of reader.batches()) {
+      most = Math.max(most, pool.workers)
+      for (const row of batch) seen.push(row[1] as bigint)
+    }
+    return seen
+  }
+  const results = await Promise.all(Array.from({ length: 20 }, (_, n) => readAll(n)))
+  for (const seen of results) assert.deepEqual(seen, ids(1200))
+  assert.ok(most >= 1 && most <= pool.threads, `${most} workers for a pool of ${pool.threads}`)
+  assert.ok(pool.workers <= pool.threads)
+  assert.equal(pool.held, 0)
+})
+
+test('a pool needs at least one thread', () => {
+  assert.throws(() => new ParquetDecoderPool({ threads: 0 }), RangeError)
+  assert.throws(() => new ParquetDecoderPool({ threads: 1.5 }), RangeError)
 })
