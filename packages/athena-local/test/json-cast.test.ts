@@ -1,9 +1,14 @@
 // CAST(… AS JSON) with Trino's semantics, not DuckDB's to_json. Sources: Athena's "Athena engine version 3
-// functions" page, which defers to Trino's JSON functions page; the "Cast to JSON" section of that page as the
+// functions" page, which defers to Trino's JSON functions; the "Cast to JSON" section of that page as the
 // Presto-derived copies in the docs corpus give it (prestodb.github.io, docs.cannerdata.com): the supported types
 // (boolean, integers, real, double, decimal, varchar; arrays, maps and rows of them), SQL NULL for a NULL,
-// 9223372036854775807, "abc", [1,null,456], [[1,23],[456]], and a row as a JSON array because positions matter
-// more than names; trinodb/trino#3613 for Trino writing a row whose fields have names as an object keyed by them.
+// 9223372036854775807, "abc", [1,null,456], [[1,23],[456]]. Those pages still say a row becomes a JSON array:
+// Trino changed that in 357 (trinodb/trino#3613; the legacy switch was removed by #14388). Trino's own
+// RowToJsonCast and JsonUtil.RowJsonGeneratorWriter write every row as an object keyed by its field names, ""
+// for a field without one, so CAST(ROW(1, 'x') AS JSON) is {"":1,"":"x"}; JsonUtil.canCastToJson takes DATE and
+// TIMESTAMP inside arrays, maps and rows (written as strings by DateGeneratorWriter and
+// TimestampJsonGeneratorWriter), and doubles go through Jackson's writeNumber, which writes NaN and the infinities
+// as the strings "NaN", "Infinity", "-Infinity".
 // No recorded Athena response for these casts was found in aoyagikouhei/athena-local.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -31,9 +36,9 @@ describe('CAST to JSON', () => {
     assert.equal(await json('CAST(NULL AS JSON)'), null)
   })
 
-  it('writes a row without field names as an array, and one with names as an object', async () => {
-    assert.equal(await json("CAST(ROW(1, 'x') AS JSON)"), '[1,"x"]')
-    assert.equal(await json("CAST(ROW(1, ROW('a', NULL)) AS JSON)"), '[1,["a",null]]')
+  it('writes every row as an object keyed by its field names, "" for a field without one, as Trino does', async () => {
+    assert.equal(await json("CAST(ROW(1, 'x') AS JSON)"), '{"":1,"":"x"}')
+    assert.equal(await json("CAST(ROW(1, ROW('a', NULL)) AS JSON)"), '{"":1,"":{"":"a","":null}}')
     assert.equal(
       await json("CAST(CAST(ROW(123, 'abc', true) AS ROW(v1 BIGINT, v2 VARCHAR, v3 BOOLEAN)) AS JSON)"),
       '{"v1":123,"v2":"abc","v3":true}',
@@ -41,17 +46,35 @@ describe('CAST to JSON', () => {
     assert.equal(await json('CAST(CAST(NULL AS ROW(a INTEGER)) AS JSON)'), null)
   })
 
+  it('writes dates and timestamps inside an array or a row as strings, and NaN and the infinities as strings', async () => {
+    assert.equal(await json("CAST(ARRAY[DATE '2024-01-02', NULL] AS JSON)"), '["2024-01-02",null]')
+    assert.equal(
+      await json("CAST(ROW(TIMESTAMP '2024-01-02 03:04:05', TIMESTAMP '2024-01-02 03:04:05.120') AS JSON)"),
+      '{"":"2024-01-02 03:04:05","":"2024-01-02 03:04:05.120"}',
+    )
+    assert.equal(
+      await json("CAST(ARRAY[TIMESTAMP '2024-01-02 03:04:05.000001'] AS JSON)"),
+      '["2024-01-02 03:04:05.000001"]',
+    )
+    assert.equal(await json('CAST(nan() AS JSON)'), '"NaN"')
+    assert.equal(
+      await json('CAST(ARRAY[infinity(), -infinity(), 1.5e0] AS JSON)'),
+      '["Infinity","-Infinity",1.5]',
+    )
+  })
+
   it('writes arrays element by element, rows and JSON values included', async () => {
     assert.equal(await json('CAST(ARRAY[1, NULL, 456] AS JSON)'), '[1,null,456]')
     assert.equal(await json('CAST(ARRAY[ARRAY[1, 23], ARRAY[456]] AS JSON)'), '[[1,23],[456]]')
-    assert.equal(await json("CAST(ARRAY[ROW(1, 'a'), ROW(2, 'b')] AS JSON)"), '[[1,"a"],[2,"b"]]')
+    assert.equal(await json("CAST(ARRAY[ROW(1, 'a'), ROW(2, 'b')] AS JSON)"), '[{"":1,"":"a"},{"":2,"":"b"}]')
+    assert.equal(await json("CAST(ARRAY[CAST(1 AS JSON), CAST('a' AS JSON), NULL] AS JSON)"), '[1,"a",null]')
     assert.equal(await json('CAST(ARRAY[JSON \'{"k":[1]}\', NULL] AS JSON)'), '[{"k":[1]},null]')
   })
 
   it('aggregates rows as JSON in the ORDER BY of ARRAY_AGG, an empty group read as JSON []', async () => {
     assert.equal(
       await json(
-        "CAST(ARRAY_AGG(CAST(ROW(x, 'n' || CAST(x AS VARCHAR)) AS JSON) ORDER BY x DESC) AS JSON)",
+        "CAST(ARRAY_AGG(CAST(ARRAY[CAST(x AS JSON), CAST('n' || CAST(x AS VARCHAR) AS JSON)] AS JSON) ORDER BY x DESC) AS JSON)",
         ' FROM UNNEST(sequence(1, 3)) AS t(x)',
       ),
       '[[3,"n3"],[2,"n2"],[1,"n1"]]',
@@ -70,7 +93,9 @@ describe('CAST to JSON', () => {
       ["DATE '2024-01-02'", 'date'],
       ["TIMESTAMP '2024-01-02 03:04:05'", 'timestamp'],
       ["X'00ff'", 'varbinary'],
-      ["ROW(1, DATE '2024-01-02')", 'date'],
+      ["TIME '03:04:05'", 'time'],
+      ["ROW(1, X'00ff')", 'varbinary'],
+      ["ARRAY[TIMESTAMP '2024-01-02 03:04:05 UTC']", 'timestamp'],
     ] as const) {
       const reason = await failure(h, `SELECT CAST(${expression} AS JSON)`)
       assert.match(
