@@ -968,8 +968,6 @@ const JSON_SCALARS = new Set([
   'smallint',
   'integer',
   'bigint',
-  'real',
-  'double',
   'decimal',
   'varchar',
   'char',
@@ -978,24 +976,24 @@ const JSON_SCALARS = new Set([
 ])
 
 /**
- * Trino's CAST(x AS JSON) by the value's Trino type (DuckDB's to_json writes an unnamed struct as an object of
- * "" keys): a row with named fields is an object, one without is an array; arrays and maps convert their
- * elements the same way; a NULL value is a SQL NULL, a NULL inside is JSON null. Types the JSON cast does not
- * take (date, timestamp, varbinary, …) are a TYPE_MISMATCH, as on Trino.
+ * Trino's CAST(x AS JSON) by the value's Trino type (RowToJsonCast, JsonUtil's writers): every row is an object
+ * keyed by its field names, "" for a field without one (DuckDB's to_json does the same for an unnamed struct, but
+ * it is spelled out here so that the fields convert by Trino's rules too); arrays and maps convert their elements
+ * the same way; a NULL value is a SQL NULL, a NULL inside is JSON null; doubles and reals that are NaN or infinite
+ * are the strings Jackson writes for them. A date or timestamp converts only inside an array, map or row (as its
+ * text); a date, timestamp or time on its own, a timestamp with time zone, a time or a varbinary anywhere is a
+ * TYPE_MISMATCH, as on Trino.
  */
 function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): string {
   if (type === null) return `to_json(${sql})`
   const guarded = (body: string) => `CASE WHEN (${sql}) IS NULL THEN NULL ELSE ${body} END`
   switch (type.kind) {
     case 'row': {
-      const parts = type.fields.map((f, i) =>
-        jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth),
+      const pairs = type.fields.map(
+        (f, i) =>
+          `${duckString(f.name ?? '')}, ${jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth + 1)}`,
       )
-      if (type.fields.length > 0 && type.fields.every((f) => f.name !== null)) {
-        const pairs = type.fields.map((f, i) => `${duckString(f.name!)}, ${parts[i]}`)
-        return guarded(`json_object(${pairs.join(', ')})`)
-      }
-      return guarded(`json_array(${parts.join(', ')})`)
+      return guarded(`json_object(${pairs.join(', ')})`)
     }
     case 'array': {
       const element = `"__j${depth}"`
@@ -1007,7 +1005,19 @@ function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): str
       return `to_json(${sql})`
     case 'simple':
       if (type.name === 'json') return sql
+      if (type.name === 'double' || type.name === 'real') {
+        return `CASE WHEN isnan(${sql}) THEN '"NaN"'::JSON WHEN isinf(${sql}) THEN (CASE WHEN (${sql}) > 0 THEN '"Infinity"' ELSE '"-Infinity"' END)::JSON ELSE to_json(${sql}) END`
+      }
       if (JSON_SCALARS.has(type.name)) return `to_json(${sql})`
+      if (depth > 0 && type.name === 'date') return `to_json(CAST(${sql} AS VARCHAR))`
+      if (depth > 0 && type.name === 'timestamp' && !type.withTimeZone) {
+        const precision = type.params[0] ?? 3
+        const fraction =
+          precision === 0
+            ? ''
+            : ` || '.' || rpad(left(strftime(${sql}, '%f'), ${precision}), ${precision}, '0')`
+        return `to_json(strftime(${sql}, '%Y-%m-%d %H:%M:%S')${fraction})`
+      }
       return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
     default:
       return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
