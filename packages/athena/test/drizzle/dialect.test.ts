@@ -101,7 +101,7 @@ describe('relational queries for Athena', () => {
       .toSQL()
     assert.equal(
       q.sql,
-      'select "people"."id", coalesce("people_pets"."data", JSON \'[]\') as "pets" from "people" "people" left join (select "k0", CAST(array_agg("row" order by "rn") AS JSON) as "data" from (select "people_pets"."owner_id" as "k0", CAST(ROW("people_pets"."id", CAST("people_pets"."born" AS VARCHAR)) AS JSON) as "row", row_number() over (partition by "people_pets"."owner_id" order by "people_pets"."born" desc) as "rn" from "pets" "people_pets") "people_pets" where "rn" <= 2 group by "k0") "people_pets" on "people_pets"."k0" = "people"."id"',
+      'select "people"."id", coalesce("people_pets"."data", JSON \'[]\') as "pets" from "people" "people" left join (select "k0", CAST(array_agg("row" order by "rn") AS JSON) as "data" from (select "people_pets"."owner_id" as "k0", CAST(ARRAY[CAST("people_pets"."id" AS JSON), CAST(CAST("people_pets"."born" AS VARCHAR) AS JSON)] AS JSON) as "row", row_number() over (partition by "people_pets"."owner_id" order by "people_pets"."born" desc) as "rn" from "pets" "people_pets") "people_pets" where "rn" <= 2 group by "k0") "people_pets" on "people_pets"."k0" = "people"."id"',
     )
     const one = rdb.query.pets.findFirst({ columns: { id: true }, with: { owner: true } }).toSQL()
     assert.match(
