@@ -6,13 +6,14 @@
  * uncorrelated derived table, joined on the relation's keys, one row per parent key:
  *
  *   left join (select "k0", CAST(array_agg("row" ORDER BY "rn") AS JSON) AS "data"
- *              from (select p."user_id" AS "k0", CAST(ROW(p."id", …) AS JSON) AS "row",
+ *              from (select p."user_id" AS "k0", CAST(ARRAY[CAST(p."id" AS JSON), …] AS JSON) AS "row",
  *                           row_number() over (partition by p."user_id" order by …) AS "rn"
  *                    from "posts" p <p's own relations, the same way> where <where>) p
  *              where "rn" > <offset> and "rn" <= <offset + limit> group by "k0") p on p."k0" = "users"."id"
  *
- * A `one` relation keeps the row whose "rn" is offset + 1, without aggregating. A row is `CAST(ROW(…) AS JSON)` of a
- * row without field names, so a JSON array in the selection's order, which is what Drizzle's row mapping reads.
+ * A `one` relation keeps the row whose "rn" is offset + 1, without aggregating. A row is
+ * `CAST(ARRAY[CAST(a AS JSON), …] AS JSON)`, a JSON array in the selection's order, which is what Drizzle's row
+ * mapping reads (Trino casts a ROW to a JSON object whose unnamed fields all have the key "", so not a ROW).
  *
  * Values cross the nesting as JSON, chosen by each column's SQL type so that they come back as the driver gives
  * them outside a relation: integers, booleans, floating point, strings and JSON as JSON values (integers beyond
@@ -215,7 +216,12 @@ function buildRelation(
   const offset = rowBound(dialect, key, 'offset', level.offset) ?? 0
   const limit = one ? 1 : rowBound(dialect, key, 'limit', level.limit)
 
-  const row = sql`CAST(ROW(${sql.join(level.values, sql`, `)}) AS JSON)`
+  // Trino writes a ROW cast to JSON as an object keyed by field names ("" for every unnamed field), so a row is
+  // an ARRAY of JSON values instead: a nested relation is JSON already, everything else is cast on its own.
+  const elements = level.values.map((value, i) =>
+    level.selection[i]!.isJson ? value : sql`CAST(${value} AS JSON)`,
+  )
+  const row = sql`CAST(ARRAY[${sql.join(elements, sql`, `)}] AS JSON)`
   const orderBy = level.orderBy.length > 0 ? sql` order by ${sql.join(level.orderBy, sql`, `)}` : undefined
   const rank = sql`row_number() over (partition by ${sql.join(keys, sql`, `)}${orderBy})`
   const where = level.where ? sql` where ${level.where}` : undefined
