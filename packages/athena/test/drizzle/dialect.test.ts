@@ -132,6 +132,24 @@ describe('relational queries for Athena', () => {
     )
   })
 
+  test('columns: {} selects no columns, as in pg-core: only the relations', () => {
+    const top = rdb.query.people.findMany({ columns: {}, with: { pets: { columns: { id: true } } } }).toSQL()
+    assert.match(
+      top.sql,
+      /^select coalesce\("people_pets"\."data", JSON '\[\]'\) as "pets" from "people" "people" left join/,
+    )
+    const nested = rdb.query.pets
+      .findMany({
+        columns: { id: true },
+        with: { owner: { columns: {}, with: { pets: { columns: { id: true } } } } },
+      })
+      .toSQL()
+    assert.match(
+      nested.sql,
+      /CAST\(ARRAY\[coalesce\("pets_owner_pets"\."data", JSON '\[\]'\)\] AS JSON\) as "row"/,
+    )
+  })
+
   test('what a relation cannot carry is refused with NotSupportedError while the statement is built', () => {
     assert.throws(
       () => rdb.query.people.findMany({ with: { pets: true } }).toSQL(),

@@ -426,6 +426,23 @@ describe('Drizzle on athena-local', () => {
           with: { articles: { columns: { id: true }, orderBy: [asc(t.articles.id)], ...OFFSET_ONE } },
         })
         assert.deepEqual(skipped, [{ id: 1n, articles: [{ id: 11n }] }])
+        // `columns: {}` selects no column of its level, as in pg-core.
+        const bare = await db.query.authors.findMany({
+          columns: {},
+          orderBy: [asc(t.authors.id)],
+          with: {
+            articles: {
+              columns: {},
+              orderBy: [asc(t.articles.id)],
+              with: { author: { columns: { id: true } } },
+            },
+          },
+        })
+        assert.deepEqual(bare, [
+          { articles: [{ author: { id: 1n } }, { author: { id: 1n } }] },
+          { articles: [{ author: { id: 2n } }] },
+          { articles: [] },
+        ])
         const note = await db.query.notes.findFirst({
           where: eq(t.notes.id, 4),
           with: { article: { columns: { raw: true, at: true }, with: { author: true } } },
