@@ -284,7 +284,8 @@ function selectedColumns(tableConfig: TableRelationalConfig, query: DBQueryConfi
   const named = Object.entries(query.columns).filter(
     ([key, value]) => value !== undefined && key in tableConfig.columns,
   )
-  if (named.length === 0) return all
+  // pg-core: a `columns` naming no column of the table (`columns: {}`) selects none of them.
+  if (named.length === 0) return []
   if (named.some(([, value]) => value === true))
     return named.filter(([, value]) => value === true).map(([k]) => k)
   const excluded = new Set(named.map(([key]) => key))
