@@ -31,6 +31,7 @@ import {
   quoteDuck,
   simple,
   timestamp,
+  typeToString,
   UNKNOWN,
   VARBINARY,
   VARCHAR,
@@ -800,7 +801,11 @@ export class Translator {
     const fn = e.safe ? 'TRY_CAST' : 'CAST'
     if (t.kind === 'simple') {
       const name = t.name === 'int' ? 'integer' : t.name
-      if (name === 'json') return { sql: jsonOf(arg.sql, arg.type, e.pos, 0), type: JSON_TYPE }
+      if (name === 'json') {
+        if (arg.type !== null && !castsToJson(arg.type, 0))
+          failAt('TYPE_MISMATCH', e.pos, `Cannot cast ${typeToString(arg.type)} to json`)
+        return { sql: jsonOf(arg.sql, arg.type, 0), type: JSON_TYPE }
+      }
       if (name === 'varchar' || name === 'char') {
         const inner =
           arg.type && isJson(arg.type)
@@ -975,42 +980,75 @@ const JSON_SCALARS = new Set([
   'unknown',
 ])
 
+/** Map key types Trino writes as JSON object keys (JsonUtil.isValidJsonObjectKeyType). */
+const JSON_KEYS = new Set([
+  'boolean',
+  'tinyint',
+  'smallint',
+  'integer',
+  'bigint',
+  'real',
+  'double',
+  'decimal',
+  'varchar',
+])
+
 /**
- * Trino's CAST(x AS JSON) by the value's Trino type (RowToJsonCast, JsonUtil's writers): every row is an object
- * keyed by its field names, "" for a field without one (DuckDB's to_json does the same for an unnamed struct, but
- * it is spelled out here so that the fields convert by Trino's rules too); arrays and maps convert their elements
- * the same way; a NULL value is a SQL NULL, a NULL inside is JSON null; doubles and reals that are NaN or infinite
- * are the strings Jackson writes for them. A date or timestamp converts only inside an array, map or row (as its
- * text); a date, timestamp or time on its own, a timestamp with time zone, a time or a varbinary anywhere is a
- * TYPE_MISMATCH, as on Trino.
+ * Whether Trino casts a value of this type to JSON (JsonUtil.canCastToJson): the scalars above, and inside an
+ * array, map or row also a date or a timestamp without time zone; a map's keys must be of JSON_KEYS.
  */
-function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): string {
+function castsToJson(type: SqlType, depth: number): boolean {
+  switch (type.kind) {
+    case 'row':
+      return type.fields.every((f) => castsToJson(f.type, depth + 1))
+    case 'array':
+      return castsToJson(type.element, depth + 1)
+    case 'map':
+      return (
+        type.key.kind === 'simple' &&
+        (JSON_KEYS.has(type.key.name) || type.key.name === 'unknown') &&
+        castsToJson(type.value, depth + 1)
+      )
+    case 'simple':
+      if (JSON_SCALARS.has(type.name) || type.name === 'double' || type.name === 'real') return true
+      return depth > 0 && (type.name === 'date' || (type.name === 'timestamp' && !type.withTimeZone))
+    default:
+      return false
+  }
+}
+
+/**
+ * Trino's CAST(x AS JSON) by the value's Trino type (RowToJsonCast, JsonUtil's writers), for a type castsToJson
+ * accepts: every row is an object keyed by its field names, "" for a field without one (DuckDB's to_json does the
+ * same for an unnamed struct, but it is spelled out so that the fields convert by Trino's rules too); arrays
+ * convert their elements the same way, maps are DuckDB's to_json; a NULL value is a SQL NULL, a NULL inside is
+ * JSON null; doubles and reals that are NaN or infinite are the strings Jackson writes for them; a date or
+ * timestamp inside is its text, at the timestamp's precision.
+ */
+function jsonOf(sql: string, type: SqlType | null, depth: number): string {
   if (type === null) return `to_json(${sql})`
   const guarded = (body: string) => `CASE WHEN (${sql}) IS NULL THEN NULL ELSE ${body} END`
   switch (type.kind) {
     case 'row': {
       const pairs = type.fields.map(
         (f, i) =>
-          `${duckString(f.name ?? '')}, ${jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, pos, depth + 1)}`,
+          `${duckString(f.name ?? '')}, ${jsonOf(`struct_extract_at(${sql}, ${i + 1})`, f.type, depth + 1)}`,
       )
       return guarded(`json_object(${pairs.join(', ')})`)
     }
     case 'array': {
       const element = `"__j${depth}"`
       return guarded(
-        `to_json(list_transform(${sql}, lambda ${element}: ${jsonOf(element, type.element, pos, depth + 1)}))`,
+        `to_json(list_transform(${sql}, lambda ${element}: ${jsonOf(element, type.element, depth + 1)}))`,
       )
     }
-    case 'map':
-      return `to_json(${sql})`
     case 'simple':
       if (type.name === 'json') return sql
       if (type.name === 'double' || type.name === 'real') {
         return `CASE WHEN isnan(${sql}) THEN '"NaN"'::JSON WHEN isinf(${sql}) THEN (CASE WHEN (${sql}) > 0 THEN '"Infinity"' ELSE '"-Infinity"' END)::JSON ELSE to_json(${sql}) END`
       }
-      if (JSON_SCALARS.has(type.name)) return `to_json(${sql})`
-      if (depth > 0 && type.name === 'date') return `to_json(CAST(${sql} AS VARCHAR))`
-      if (depth > 0 && type.name === 'timestamp' && !type.withTimeZone) {
+      if (type.name === 'date') return `to_json(CAST(${sql} AS VARCHAR))`
+      if (type.name === 'timestamp') {
         const precision = type.params[0] ?? 3
         const fraction =
           precision === 0
@@ -1018,9 +1056,9 @@ function jsonOf(sql: string, type: SqlType | null, pos: Pos, depth: number): str
             : ` || '.' || rpad(left(strftime(${sql}, '%f'), ${precision}), ${precision}, '0')`
         return `to_json(strftime(${sql}, '%Y-%m-%d %H:%M:%S')${fraction})`
       }
-      return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
+      return `to_json(${sql})`
     default:
-      return failAt('TYPE_MISMATCH', pos, `Cannot cast ${typeName(type)} to json`)
+      return `to_json(${sql})`
   }
 }
 
