@@ -12,7 +12,7 @@
 // No recorded Athena response for these casts was found in aoyagikouhei/athena-local.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { failure, type Harness, query, rows, startHarness } from './helpers.ts'
+import { failure, type Harness, query, rows, scalar, startHarness } from './helpers.ts'
 
 let h: Harness
 
@@ -107,5 +107,35 @@ describe('CAST to JSON', () => {
       )
     }
     assert.equal(await json("CAST(MAP(ARRAY['a'], ARRAY[DATE '2024-01-02']) AS JSON)"), '{"a":"2024-01-02"}')
+  })
+})
+
+// Trino's text of a timestamp is at its precision with every digit written (SqlTimestamp, SqlTimestampWithTimeZone:
+// `2024-01-02 03:04:05.000`, `… UTC`), as athena-local's result pages give it; a REAL in JSON is written by
+// Jackson from the float, so 0.1 rather than the double nearest the float.
+describe('CAST of timestamps to VARCHAR and of reals to JSON, as Trino writes them', () => {
+  it('writes a timestamp at its precision, zeros included, and a timestamp with time zone with its zone', async () => {
+    assert.equal(
+      await scalar(h, "SELECT CAST(TIMESTAMP '2024-01-02 03:04:05.000' AS VARCHAR)"),
+      '2024-01-02 03:04:05.000',
+    )
+    assert.equal(
+      await scalar(h, "SELECT CAST(TIMESTAMP '2024-01-02 03:04:05' AS VARCHAR)"),
+      '2024-01-02 03:04:05',
+    )
+    assert.equal(
+      await scalar(h, "SELECT CAST(CAST(TIMESTAMP '2024-01-02 03:04:05.1' AS TIMESTAMP(6)) AS VARCHAR)"),
+      '2024-01-02 03:04:05.100000',
+    )
+    assert.equal(
+      await scalar(h, "SELECT CAST(TIMESTAMP '2024-01-02 03:04:05.120 UTC' AS VARCHAR)"),
+      '2024-01-02 03:04:05.120 UTC',
+    )
+    assert.equal(await scalar(h, 'SELECT CAST(CAST(NULL AS TIMESTAMP) AS VARCHAR)'), null)
+  })
+
+  it('writes a real as the float it is', async () => {
+    assert.equal(await json("CAST(REAL '0.1' AS JSON)"), '0.1')
+    assert.equal(await json("CAST(ARRAY[REAL '1.5', NULL] AS JSON)"), '[1.5,null]')
   })
 })
