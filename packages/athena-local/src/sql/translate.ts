@@ -810,7 +810,9 @@ export class Translator {
         const inner =
           arg.type && isJson(arg.type)
             ? `json_extract_string(${arg.sql}, '$')`
-            : `${fn}(${arg.sql} AS VARCHAR)`
+            : arg.type?.kind === 'simple' && arg.type.name === 'timestamp'
+              ? timestampText(arg.sql, arg.type)
+              : `${fn}(${arg.sql} AS VARCHAR)`
         const n = t.params[0]
         if (name === 'char') {
           const len = n ?? 1
@@ -980,6 +982,18 @@ const JSON_SCALARS = new Set([
   'unknown',
 ])
 
+/**
+ * Trino's text of a timestamp (its VARCHAR cast, and its string in JSON): every digit of its precision, and ` UTC`
+ * for a timestamp with time zone (athena-local keeps those in UTC).
+ */
+function timestampText(sql: string, type: Extract<SqlType, { kind: 'simple' }>): string {
+  const precision = type.params[0] ?? 3
+  const plain = type.withTimeZone ? `CAST(${sql} AS TIMESTAMP)` : sql
+  const fraction =
+    precision === 0 ? '' : ` || '.' || rpad(left(strftime(${plain}, '%f'), ${precision}), ${precision}, '0')`
+  return `(strftime(${plain}, '%Y-%m-%d %H:%M:%S')${fraction}${type.withTimeZone ? " || ' UTC'" : ''})`
+}
+
 /** Map key types Trino writes as JSON object keys (JsonUtil.isValidJsonObjectKeyType). */
 const JSON_KEYS = new Set([
   'boolean',
@@ -1045,17 +1059,12 @@ function jsonOf(sql: string, type: SqlType | null, depth: number): string {
     case 'simple':
       if (type.name === 'json') return sql
       if (type.name === 'double' || type.name === 'real') {
-        return `CASE WHEN isnan(${sql}) THEN '"NaN"'::JSON WHEN isinf(${sql}) THEN (CASE WHEN (${sql}) > 0 THEN '"Infinity"' ELSE '"-Infinity"' END)::JSON ELSE to_json(${sql}) END`
+        // A REAL is written from the float (0.1), not from the double nearest it as to_json does.
+        const number = type.name === 'real' ? `CAST(CAST(${sql} AS VARCHAR) AS JSON)` : `to_json(${sql})`
+        return `CASE WHEN isnan(${sql}) THEN '"NaN"'::JSON WHEN isinf(${sql}) THEN (CASE WHEN (${sql}) > 0 THEN '"Infinity"' ELSE '"-Infinity"' END)::JSON ELSE ${number} END`
       }
       if (type.name === 'date') return `to_json(CAST(${sql} AS VARCHAR))`
-      if (type.name === 'timestamp') {
-        const precision = type.params[0] ?? 3
-        const fraction =
-          precision === 0
-            ? ''
-            : ` || '.' || rpad(left(strftime(${sql}, '%f'), ${precision}), ${precision}, '0')`
-        return `to_json(strftime(${sql}, '%Y-%m-%d %H:%M:%S')${fraction})`
-      }
+      if (type.name === 'timestamp') return `to_json(${timestampText(sql, type)})`
       return `to_json(${sql})`
     default:
       return `to_json(${sql})`
