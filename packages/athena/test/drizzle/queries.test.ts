@@ -459,6 +459,73 @@ describe('Drizzle on athena-local', () => {
         await db.$client.close()
       }
     })
+
+    test(`${mode}: values inside a relation come back as outside it, self relations by relationName`, async () => {
+      const nodes = pgTable(`nodes_${mode}`, {
+        id: integer('id').notNull(),
+        parent: integer('parent'),
+        d: doublePrecision('d'),
+        f: real('f'),
+        s: text('s'),
+        at6: timestamp('at6', { precision: 6 }),
+        atz: timestamp('atz', { precision: 3, withTimezone: true }),
+        atText: timestamp('at_text', { precision: 3, mode: 'string' }),
+      })
+      const nodesRelations = relations(nodes, ({ one, many }) => ({
+        up: one(nodes, { fields: [nodes.parent], references: [nodes.id], relationName: 'tree' }),
+        kids: many(nodes, { relationName: 'tree' }),
+      }))
+      const db = drizzle(athena.config({ resultMode: mode }), { schema: { nodes, nodesRelations } })
+      const where = athena.local.outputLocation
+      try {
+        await db.execute(
+          sql.raw(
+            `create table nodes_${mode} (id int, parent int, d double, f real, s string, at6 timestamp(6), atz timestamp(3) with time zone, at_text timestamp) location '${where}tables/nodes_${mode}/' tblproperties ('table_type'='ICEBERG')`,
+          ),
+        )
+        await db.execute(
+          sql.raw(
+            `insert into nodes_${mode} values (1, NULL, nan(), REAL '0.1', 'a' || chr(0) || 'b 🦆 "\\', TIMESTAMP '2024-01-02 03:04:05.123456', TIMESTAMP '2024-01-02 03:04:05.120 UTC', TIMESTAMP '2024-01-02 03:04:05.000'), (2, 1, infinity(), -infinity(), '', TIMESTAMP '2024-01-02 03:04:05.000000', NULL, NULL), (3, 1, -infinity(), NULL, NULL, NULL, NULL, NULL)`,
+          ),
+        )
+        const flat = await db.select().from(nodes).orderBy(nodes.id)
+        assert.equal(flat.length, 3)
+        assert.ok(
+          Number.isNaN(flat[0]!.d) &&
+            flat[0]!.f === 0.1 &&
+            flat[1]!.d === Infinity &&
+            flat[1]!.f === -Infinity,
+        )
+        assert.equal(flat[0]!.s, 'a\u0000b 🦆 "\\')
+        assert.equal(flat[0]!.atz?.toISOString(), '2024-01-02T03:04:05.120Z')
+        assert.equal(flat[0]!.at6?.toISOString(), '2024-01-02T03:04:05.123Z')
+        const tree = await db.query.nodes.findFirst({
+          where: eq(nodes.id, 1),
+          with: { kids: { orderBy: [asc(nodes.id)], with: { up: { columns: { id: true } } } }, up: true },
+        })
+        assert.deepEqual(tree, {
+          ...flat[0],
+          kids: [
+            { ...flat[1], up: { id: 1 } },
+            { ...flat[2], up: { id: 1 } },
+          ],
+          up: null,
+        })
+        const up = await db.query.nodes.findMany({
+          orderBy: [asc(nodes.id)],
+          columns: { id: true },
+          with: { up: true },
+        })
+        assert.deepEqual(up, [
+          { id: 1, up: null },
+          { id: 2, up: flat[0] },
+          { id: 3, up: flat[0] },
+        ])
+      } finally {
+        await db.execute(sql.raw(`drop table if exists nodes_${mode}`))
+        await db.$client.close()
+      }
+    })
   }
 
   test('what Trino cannot express is refused while the statement is built', async () => {
