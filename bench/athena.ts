@@ -1,9 +1,10 @@
 /**
  * Part of `npm run bench`: @tributary/athena's three result modes against athena-express-plus 8.1.0 (its S3
- * CSV mode and its GetQueryResults pagination; it has no UNLOAD), in one run, on one athena-local whose
+ * CSV mode and its GetQueryResults pagination; it has no UNLOAD), in one run, on athena-local whose
  * Athena API calls each take 50 ms, as round trips to Athena do (S3 calls get no added latency). A result of
  * 1M rows (bigint, varchar, double, decimal, timestamp). Each measurement runs in its own process
- * (bench/athena-cases.js on the built packages) so its peak RSS is its own; the server runs in this process.
+ * (bench/athena-cases.js on the built packages) so its peak RSS is its own, against an athena-local of its
+ * own started in this process.
  * Prints a Markdown report.
  *
  * `queryMs` is from StartQueryExecution to SUCCEEDED (athena-local's DuckDB writing the result files);
@@ -67,7 +68,6 @@ async function measure(mode: string, impl: string, server: object): Promise<Resu
   }
 }
 
-const local = await startAthenaLocal({ port: 0 })
 const report: string[] = [
   `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, athena-local on loopback with ${LATENCY_MS} ms per Athena API call, ` +
     `${availableParallelism()} cores shared by client and server (load average ${loadavg()[0]!.toFixed(1)} at the start)`,
@@ -79,28 +79,31 @@ const report: string[] = [
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ]
 const results: Record<string, Result> = {}
-try {
-  local.latency.apiMs = LATENCY_MS
-  const server = {
-    endpoint: local.endpoint,
-    region: local.region,
-    credentials: local.credentials,
-    outputLocation: local.outputLocation,
-  }
-  for (const mode of MODES) {
-    for (const impl of ['ours', 'express']) {
-      const r = await measure(mode, impl, server)
-      results[`${mode}/${impl}`] = r
-      const name = impl === 'ours' ? '@tributary/athena' : 'athena-express-plus'
-      report.push(
-        r.error
-          ? `| ${mode} | ${name} | ${r.error} | | | | | | |`
-          : `| ${mode}${r.readMode && r.readMode !== mode ? ` (read as ${r.readMode})` : ''} | ${name} | ${r.rows} | ${fmt(r.queryMs)} | ${fmt(r.readMs)} | ${fmt(r.rowsPerSec)} | ${fmt(r.elP99Ms, 1)} | ${fmt(r.rssAtTenthMb)} | ${fmt(r.maxRssMb)} |`,
-      )
+for (const mode of MODES) {
+  for (const impl of ['ours', 'express']) {
+    // An athena-local of its own for each measurement: it keeps every query's rows for GetQueryResults, and
+    // the 1M-row results of the measurements before would otherwise weigh on this one (its heap, its GC).
+    const local = await startAthenaLocal({ port: 0 })
+    let r: Result
+    try {
+      local.latency.apiMs = LATENCY_MS
+      r = await measure(mode, impl, {
+        endpoint: local.endpoint,
+        region: local.region,
+        credentials: local.credentials,
+        outputLocation: local.outputLocation,
+      })
+    } finally {
+      await local.stop()
     }
+    results[`${mode}/${impl}`] = r
+    const name = impl === 'ours' ? '@tributary/athena' : 'athena-express-plus'
+    report.push(
+      r.error
+        ? `| ${mode} | ${name} | ${r.error} | | | | | | |`
+        : `| ${mode}${r.readMode && r.readMode !== mode ? ` (read as ${r.readMode})` : ''} | ${name} | ${r.rows} | ${fmt(r.queryMs)} | ${fmt(r.readMs)} | ${fmt(r.rowsPerSec)} | ${fmt(r.elP99Ms, 1)} | ${fmt(r.rssAtTenthMb)} | ${fmt(r.maxRssMb)} |`,
+    )
   }
-} finally {
-  await local.stop()
 }
 
 const api = results['api/ours']
