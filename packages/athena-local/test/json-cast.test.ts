@@ -139,3 +139,24 @@ describe('CAST of timestamps to VARCHAR and of reals to JSON, as Trino writes th
     assert.equal(await json("CAST(ARRAY[REAL '1.5', NULL] AS JSON)"), '[1.5,null]')
   })
 })
+
+// Trino's ArrayConstructor generates one method taking every element as a parameter and refuses more than 254
+// (checkCondition(… <= 254, NOT_SUPPORTED, "Too many arguments for array constructor")); an array of constants is
+// folded while the statement is planned (ExpressionInterpreter) and takes any number.
+describe('the ARRAY constructor', () => {
+  it('takes 254 elements that are not constants and refuses 255, as Trino does', async () => {
+    const of = (n: number, item: string) =>
+      Array.from({ length: n }, (_, i) => item.replace('#', String(i))).join(', ')
+    const from = ' FROM (VALUES 1) AS t(x)'
+    assert.equal(await scalar(h, `SELECT cardinality(ARRAY[${of(254, 'x + #')}])${from}`), '254')
+    assert.equal(
+      await failure(h, `SELECT cardinality(ARRAY[${of(255, 'x + #')}])${from}`),
+      'NOT_SUPPORTED: Too many arguments for array constructor',
+    )
+    assert.equal(
+      await scalar(h, `SELECT cardinality(ARRAY[${of(254, 'x + #')}] || ARRAY[${of(46, 'x')}])${from}`),
+      '300',
+    )
+    assert.equal(await scalar(h, `SELECT cardinality(ARRAY[${of(300, '#')}])`), '300')
+  })
+})

@@ -150,6 +150,29 @@ describe('relational queries for Athena', () => {
     )
   })
 
+  test('a relation selecting more than 254 values builds its row from ARRAY constructors of at most 254', () => {
+    const columns = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, integer(`c${i}`)]))
+    const wide = pgTable('wide', { id: integer('id').notNull(), ...columns })
+    const owner = pgTable('owner', { id: integer('id').notNull() })
+    const schema = {
+      wide,
+      owner,
+      ownerRelations: relations(owner, ({ many }) => ({ wide: many(wide) })),
+      wideRelations: relations(wide, ({ one }) => ({
+        owner: one(owner, { fields: [wide.id], references: [owner.id] }),
+      })),
+    }
+    const q = drizzle({ client: { region: 'us-east-1' } }, { schema })
+      .query.owner.findMany({ with: { wide: true } })
+      .toSQL()
+    const row = /CAST\((ARRAY\[.*\]) AS JSON\) as "row"/.exec(q.sql)![1]!
+    const constructors = row.split('] || ARRAY[')
+    assert.deepEqual(
+      constructors.map((c) => c.split(' AS JSON)').length - 1),
+      [254, 47],
+    )
+  })
+
   test('what a relation cannot carry is refused with NotSupportedError while the statement is built', () => {
     assert.throws(
       () => rdb.query.people.findMany({ with: { pets: true } }).toSQL(),
