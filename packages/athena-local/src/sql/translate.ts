@@ -569,6 +569,9 @@ export class Translator {
         failAt('SYNTAX_ERROR', e.pos, 'Lambda expression is not allowed here')
         break
       case 'array': {
+        // Trino's ArrayConstructor takes at most 254 elements; an array of constants is folded before it runs.
+        if (e.items.length > 254 && !e.items.every(isConstant))
+          throw new QueryFailure('NOT_SUPPORTED', 'Too many arguments for array constructor')
         const items = e.items.map((x) => this.expr(x, scope))
         const element = commonType(items.map((i) => i.type))
         return {
@@ -992,6 +995,20 @@ function timestampText(sql: string, type: Extract<SqlType, { kind: 'simple' }>):
   const fraction =
     precision === 0 ? '' : ` || '.' || rpad(left(strftime(${plain}, '%f'), ${precision}), ${precision}, '0')`
   return `(strftime(${plain}, '%Y-%m-%d %H:%M:%S')${fraction}${type.withTimeZone ? " || ' UTC'" : ''})`
+}
+
+/** Whether Trino folds the expression to a value while planning: literals and casts, signs, rows and arrays of them. */
+function isConstant(e: Expr): boolean {
+  switch (e.k) {
+    case 'cast':
+    case 'unary':
+      return isConstant(e.arg)
+    case 'array':
+    case 'row':
+      return e.items.every(isConstant)
+    default:
+      return ['null', 'bool', 'integer', 'decimal', 'double', 'string', 'binlit', 'typed'].includes(e.k)
+  }
 }
 
 /** Map key types Trino writes as JSON object keys (JsonUtil.isValidJsonObjectKeyType). */
