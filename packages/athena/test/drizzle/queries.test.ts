@@ -528,6 +528,43 @@ describe('Drizzle on athena-local', () => {
     })
   }
 
+  test('a relation selecting 300 columns runs: its row is built from ARRAY constructors of at most 254', async () => {
+    const columns = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, integer(`c${i}`)]))
+    const wide = pgTable('wide_rel', { ownerId: integer('owner_id').notNull(), ...columns })
+    const owners = pgTable('wide_owner', { id: integer('id').notNull() })
+    const schema = {
+      wide,
+      owners,
+      ownersRelations: relations(owners, ({ many }) => ({ wide: many(wide) })),
+      wideRelations: relations(wide, ({ one }) => ({
+        owner: one(owners, { fields: [wide.ownerId], references: [owners.id] }),
+      })),
+    }
+    const db = drizzle(athena.config({ resultMode: 'api' }), { schema })
+    const where = athena.local.outputLocation
+    try {
+      const ddl = Array.from({ length: 300 }, (_, i) => `c${i} int`).join(', ')
+      await db.execute(
+        sql.raw(
+          `create table wide_rel (owner_id int, ${ddl}) location '${where}tables/wide_rel/' tblproperties ('table_type'='ICEBERG')`,
+        ),
+      )
+      await db.execute(
+        sql.raw(
+          `create table wide_owner (id int) location '${where}tables/wide_owner/' tblproperties ('table_type'='ICEBERG')`,
+        ),
+      )
+      await db.insert(owners).values([{ id: 1 }])
+      const row = { ownerId: 1, ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, i])) }
+      await db.insert(wide).values([row])
+      assert.deepEqual(await db.query.owners.findMany({ with: { wide: true } }), [{ id: 1, wide: [row] }])
+    } finally {
+      await db.execute(sql.raw('drop table if exists wide_rel'))
+      await db.execute(sql.raw('drop table if exists wide_owner'))
+      await db.$client.close()
+    }
+  })
+
   test('what Trino cannot express is refused while the statement is built', async () => {
     const t = tables('refused')
     const db = drizzle(athena.config(), { schema: t })
