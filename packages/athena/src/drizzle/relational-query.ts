@@ -221,7 +221,11 @@ function buildRelation(
   const elements = level.values.map((value, i) =>
     level.selection[i]!.isJson ? value : sql`CAST(${value} AS JSON)`,
   )
-  const row = sql`CAST(ARRAY[${sql.join(elements, sql`, `)}] AS JSON)`
+  // Trino's ARRAY constructor takes at most 254 elements that are not constants: a wider row is several, joined.
+  const constructors: SQL[] = []
+  for (let i = 0; i < elements.length; i += MAX_ARRAY_ELEMENTS)
+    constructors.push(sql`ARRAY[${sql.join(elements.slice(i, i + MAX_ARRAY_ELEMENTS), sql`, `)}]`)
+  const row = sql`CAST(${sql.join(constructors, sql` || `)} AS JSON)`
   const orderBy = level.orderBy.length > 0 ? sql` order by ${sql.join(level.orderBy, sql`, `)}` : undefined
   const rank = sql`row_number() over (partition by ${sql.join(keys, sql`, `)}${orderBy})`
   const where = level.where ? sql` where ${level.where}` : undefined
@@ -253,6 +257,8 @@ function buildRelation(
     tableTsKey,
   }
 }
+
+const MAX_ARRAY_ELEMENTS = 254
 
 /** A relation's LIMIT or OFFSET as a number: it becomes a bound on row_number() in the SQL text. */
 function rowBound(
