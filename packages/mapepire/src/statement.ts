@@ -74,8 +74,8 @@ const PAGE_BYTES = 1 << 20
 
 /**
  * The replies of one statement, parsed in the socket's message handler: the first reply's metadata gives
- * the decoder, and with it which cells need the digits the server wrote (see `keepExactCells`); its pages
- * are parsed with that decoder. The next page is asked for the moment a page arrives, before it is parsed
+ * the decoder, and with it how each column's cells are read (codecs/result-replies.ts); its pages are
+ * parsed with that decoder. The next page is asked for the moment a page arrives, before it is parsed
  * and decoded, when the reader is already waiting for it (so the server reads a page while the client parses
  * and decodes the other); a page that arrives while the reader holds the one before is asked for when the
  * reader takes it. Never more than one page ahead of the reader.
@@ -93,10 +93,9 @@ class ResultPages {
   readonly #values: ValueOptions
   /** The statement can be paged: the server keeps it for `sqlmore` (an `execute` cannot be). */
   readonly #pages: boolean
+  readonly #signal: AbortSignal | undefined
   #ahead: Promise<Reply> | undefined
   #stopped = false
-
-  readonly #signal: AbortSignal | undefined
 
   constructor(
     job: MapepireJob,
