@@ -4,6 +4,7 @@
  * executions as athena-local keeps them; and who retries what, counted in athena-local's request log.
  */
 import assert from 'node:assert/strict'
+import diagnostics from 'node:diagnostics_channel'
 import { after, before, describe, test } from 'node:test'
 import {
   AthenaClient,
@@ -203,6 +204,54 @@ describe('GetQueryResults', () => {
     for await (const batch of stream) rows += batch.length
     assert.equal(rows, 2500)
     assert.equal(pages().length, 3, 'three pages of at most 1000 rows (the first with the header)')
+  })
+
+  test('a whole api result is read over one connection, each page asked for once', async () => {
+    const connections = { count: 0 }
+    const onSocket = () => connections.count++
+    const client = athena.client({ resultMode: 'api', pageSize: 100 })
+    diagnostics.subscribe('net.server.socket', onSocket)
+    try {
+      const finished = await client.run('select x from unnest(sequence(1, 1000)) as t(x)')
+      const since = requests.length
+      const values: unknown[] = []
+      for await (const batch of finished.batches<{ x: bigint }>(1000))
+        for (const row of batch) values.push(row.x)
+      assert.deepEqual(
+        values,
+        Array.from({ length: 1000 }, (_, i) => BigInt(i + 1)),
+      )
+      // Each page's successor is prepared before its token is known; the last page's is never sent.
+      await client.transport.getWorkGroup('primary')
+      const pages = requests.slice(since).filter((r) => r.operation === 'GetQueryResults')
+      assert.equal(pages.length, 10, 'the header and 1000 rows in 11 pages of 100, the first read by run()')
+      assert.ok(pages.every((r) => r.status === 200))
+      assert.equal(connections.count, 1, 'one keep-alive connection for all calls')
+    } finally {
+      diagnostics.unsubscribe('net.server.socket', onSocket)
+      await client.close()
+    }
+  })
+
+  test('a stream stopped early leaves the prepared page unsent', async () => {
+    const client = athena.client({ resultMode: 'api', pageSize: 100 })
+    try {
+      const since = requests.length
+      const stream = client.streamBatches('select x from unnest(sequence(1, 1000)) as t(x)', [], {
+        batchSize: 99,
+      })
+      const first = await stream.next()
+      assert.equal((first.value as unknown[]).length, 99)
+      const pages = () => requests.slice(since).filter((r) => r.operation === 'GetQueryResults')
+      // The second page is asked for ahead; the third is prepared, to leave when the consumer waits for the
+      // second, and is dropped unsent when the stream stops.
+      await eventually(() => pages().length >= 2, 'the second page to be answered')
+      await stream.return(undefined)
+      await client.transport.getWorkGroup('primary')
+      assert.equal(pages().length, 2)
+    } finally {
+      await client.close()
+    }
   })
 
   test("a page is taken from the answer's body; a call that fails is still the SDK's typed error", async () => {

@@ -37,45 +37,98 @@ export async function readThroughApi(
     columns,
     numAffectedRows,
     async *batches() {
-      /** A page asked for; its answer's NextToken starts the page after it once the reader waits for it. */
+      /**
+       * A page asked for. Its successor is prepared as soon as this request has left, under a token still to
+       * come: the token is given to it once this page's answer names it (`hint`) and the reader waits for
+       * this page, so at most one page is asked for ahead of the one the consumer is on.
+       */
       interface Request {
-        token: string
+        /** The page's token, once known (a prepared request's comes later). */
+        token: string | undefined
         page: Promise<ResultPage>
         awaited: boolean
         hint: string | undefined
+        /** The successor, prepared, and the means to give it its token or to drop it unsent. */
         following: Request | undefined
+        open: ((token: string) => void) | undefined
+        drop: (() => void) | undefined
+        /** Not needed any more: prepares no successor, and drops the one it has. */
+        closed: boolean
       }
-      const request = (token: string): Request => {
+      const release = (r: Request) => {
+        const following = r.following
+        if (!r.awaited || r.hint === undefined || !following || following.token !== undefined) return
+        following.token = r.hint
+        r.open!(r.hint)
+      }
+      const close = (r: Request) => {
+        if (r.closed) return
+        r.closed = true
+        r.drop?.()
+        if (r.following) close(r.following)
+      }
+      const prepareFollowing = (r: Request) => {
+        if (r.closed) return
+        const token = new Promise<string>((resolve, reject) => {
+          r.open = resolve
+          r.drop = () => reject(Object.assign(new Error('page not needed'), { name: 'AbortError' }))
+        })
+        r.following = request(token)
+        release(r)
+      }
+      const request = (token: string | Promise<string>): Request => {
         const r: Request = {
-          token,
+          token: typeof token === 'string' ? token : undefined,
           page: undefined as never,
           awaited: false,
           hint: undefined,
           following: undefined,
+          open: undefined,
+          drop: undefined,
+          closed: false,
         }
         r.page = transport.getQueryResults(queryId, token, pageSize, options.signal, (hint) => {
           r.hint = hint
-          if (r.awaited) r.following ??= request(hint)
+          release(r)
         })
-        // Its failure surfaces when it is awaited; one left behind by an early stop settles on its own.
-        r.page.catch(() => undefined)
+        // Once this request has reached the socket (the SDK sends through promises, which all run before an
+        // immediate), so that preparing its successor costs nothing on the way to it.
+        Promise.resolve(token).then(
+          () => setImmediate(prepareFollowing, r),
+          () => close(r),
+        )
+        // The last page, or a failed one, leaves its prepared successor unsent.
+        r.page.then(
+          (page) => {
+            if (!page.NextToken) close(r)
+          },
+          () => close(r),
+        )
         return r
       }
       let page: ResultPage = first
       let skip = header ? 1 : 0
       let next: Request | undefined
-      for (;;) {
-        const token = page.NextToken
-        // Ask for the next page now (unless it was asked for already, under the token this page carries).
-        if (next?.token !== token) next = token ? request(token) : undefined
-        const rows = page.ResultSet?.Rows ?? []
-        if (rows.length > skip) yield decodeRows(rows, skip, decoders)
-        skip = 0
-        if (!next) return
-        next.awaited = true
-        if (next.hint !== undefined) next.following ??= request(next.hint)
-        page = await next.page
-        next = next.following
+      try {
+        for (;;) {
+          const token = page.NextToken
+          // Ask for the next page now, unless it was asked for already under the token this page carries.
+          if (!token || next?.token !== token) {
+            if (next) close(next)
+            next = token ? request(token) : undefined
+          }
+          const rows = page.ResultSet?.Rows ?? []
+          if (rows.length > skip) yield decodeRows(rows, skip, decoders)
+          skip = 0
+          if (!next) return
+          next.awaited = true
+          release(next)
+          page = await next.page
+          next = next.following
+        }
+      } finally {
+        // A request left behind by an early stop settles on its own; the successor it prepared is dropped.
+        if (next) close(next)
       }
     },
   }

@@ -69,7 +69,7 @@ interface MiddlewareStack {
     middleware: (
       next: (args: unknown) => Promise<{ response?: unknown; output?: unknown }>,
     ) => (args: unknown) => Promise<{ response?: unknown; output?: unknown }>,
-    options: { step: 'deserialize'; priority: 'low'; name: string },
+    options: { step: 'build' | 'deserialize'; priority: 'low'; name: string },
   ): void
 }
 
@@ -114,6 +114,77 @@ function resultPageFromBody(taken: {
 }
 
 const utf8 = new TextDecoder()
+
+/**
+ * Stands for a NextToken not known yet in the body the SDK serializes; it cannot be a real token (those are
+ * base64 text without spaces).
+ */
+const TOKEN_PLACEHOLDER = 'next token not known yet'
+const TOKEN_PLACEHOLDER_JSON = Buffer.from(JSON.stringify(TOKEN_PLACEHOLDER))
+
+/**
+ * For a request sent before its NextToken is known: at the end of the build step, once the SDK has resolved
+ * the endpoint, serialized the body and added its headers, waits for the token and writes it into the body.
+ * Signing and the HTTP handler, which need the final body, come after. Those steps before it cost about a
+ * millisecond of a cold CPU that would otherwise lie between a page's last byte and the next request.
+ */
+function tokenWhenKnown(token: Promise<string>, signal: AbortSignal | undefined) {
+  return (next: (args: unknown) => Promise<{ response?: unknown; output?: unknown }>) =>
+    async (args: unknown) => {
+      const known = await untilAborted(token, signal)
+      const request = (args as { request?: { body?: unknown; headers?: Record<string, string> } }).request
+      const body = request?.body
+      // The SDK serializes to bytes (to a string in older versions).
+      const bytes =
+        typeof body === 'string'
+          ? Buffer.from(body)
+          : body instanceof Uint8Array
+            ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+            : undefined
+      const at = bytes?.indexOf(TOKEN_PLACEHOLDER_JSON) ?? -1
+      if (!bytes || at < 0) {
+        throw Object.assign(new Error('the serialized GetQueryResults request has no NextToken to fill in'), {
+          name: 'ProtocolError',
+          $response: {},
+        })
+      }
+      const filled = Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.from(JSON.stringify(known)),
+        bytes.subarray(at + TOKEN_PLACEHOLDER_JSON.length),
+      ])
+      request!.body = typeof body === 'string' ? filled.toString() : filled
+      const headers = request!.headers ?? {}
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'content-length') headers[name] = String(filled.length)
+      }
+      return next(args)
+    }
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError' })
+}
+
+/** `promise`, or an AbortError as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.reject(abortError())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
 
 /**
  * The top-level `NextToken` of a GetQueryResults answer, found without parsing the page. In JSON text a
@@ -321,19 +392,34 @@ export class AwsTransport {
    */
   async getQueryResults(
     queryId: string,
-    nextToken: string | undefined,
+    /**
+     * The page's token, or a promise of it: then, on a client built here, the request is prepared at once
+     * and leaves when the token is known (see `tokenWhenKnown`); a rejection fails the call before it is
+     * sent.
+     */
+    nextToken: string | undefined | Promise<string>,
     maxResults: number,
     signal?: AbortSignal,
     /** Called with the next page's token as soon as the answer is in, before the page is parsed. */
     onNextToken?: (token: string) => void,
   ): Promise<ResultPage> {
+    // A caller's client may carry middleware of its own that would see the placeholder: it waits here.
+    if (typeof nextToken === 'object' && !this.#ownsAthena) nextToken = await untilAborted(nextToken, signal)
     const command = new GetQueryResultsCommand({
       QueryExecutionId: queryId,
-      NextToken: nextToken,
+      NextToken: typeof nextToken === 'object' ? TOKEN_PLACEHOLDER : nextToken,
       MaxResults: maxResults,
     })
+    const stack = command.middlewareStack as unknown as MiddlewareStack
+    if (typeof nextToken === 'object') {
+      stack.add(tokenWhenKnown(nextToken, signal), {
+        step: 'build',
+        priority: 'low',
+        name: 'tributaryNextTokenWhenKnown',
+      })
+    }
     const taken: { page?: ResultPage; onNextToken?: ((token: string) => void) | undefined } = { onNextToken }
-    ;(command.middlewareStack as unknown as MiddlewareStack).add(resultPageFromBody(taken), {
+    stack.add(resultPageFromBody(taken), {
       step: 'deserialize',
       priority: 'low',
       name: 'tributaryResultPageFromBody',
