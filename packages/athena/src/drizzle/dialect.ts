@@ -20,6 +20,7 @@ import {
   type BridgeDialectConfig,
   type DeleteStatementParts,
   type LimitValue,
+  type RelationalQueryOptions,
   type UpdateStatementParts,
 } from '@tributary/core/drizzle'
 import {
@@ -47,7 +48,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import type { DriverValueEncoder } from 'drizzle-orm/sql/sql'
 import { typed } from '../params/typed.ts'
-import { buildRelationalQuery, type RelationalQueryOptions } from './relational-query.ts'
+import { buildRelationalQuery } from './relational-query.ts'
 
 export type AthenaDrizzleDialectConfig = BridgeDialectConfig
 

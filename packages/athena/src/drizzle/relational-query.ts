@@ -21,7 +21,7 @@
  * timestamps as their text, read back by the client's timestamp reader; varbinary as hex, read back as bytes.
  */
 
-import { dialectInternals } from '@tributary/core/drizzle'
+import { dialectInternals, type RelationalQueryOptions } from '@tributary/core/drizzle'
 import {
   aliasedTable,
   aliasedTableColumn,
@@ -42,22 +42,11 @@ import {
   type SQL,
   sql,
   type TableRelationalConfig,
-  type TablesRelationalConfig,
 } from 'drizzle-orm'
 import type { PgColumn, PgDialect, PgTable } from 'drizzle-orm/pg-core'
 import { parseTimestamp, parseVarbinary } from '../results/text-values.ts'
 
 type Selection = BuildRelationalQueryResult<PgTable, PgColumn>['selection']
-
-export interface RelationalQueryOptions {
-  fullSchema: Record<string, unknown>
-  schema: TablesRelationalConfig
-  tableNamesMap: Record<string, string>
-  table: PgTable
-  tableConfig: TableRelationalConfig
-  queryConfig: true | DBQueryConfig<'many', true>
-  tableAlias: string
-}
 
 /** What the builder needs from the dialect. */
 export interface RelationalQueryDialect extends PgDialect {

@@ -67,7 +67,8 @@ type SetOperator = PgSelectConfig['setOperators'][number]
 /** A parameter's index (0-based) and what the dialect noted about it while the statement was built. */
 export type ParameterMark<Mark> = readonly [index: number, mark: Mark]
 
-type RelationalQueryOptions = {
+/** What pg-core's `buildRelationalQueryWithoutPK` is given: a relational query and where it sits in its parent. */
+export type RelationalQueryOptions = {
   fullSchema: Record<string, unknown>
   schema: TablesRelationalConfig
   tableNamesMap: Record<string, string>

@@ -19,6 +19,7 @@ export {
   type FinalStatement,
   type LimitValue,
   type ParameterMark,
+  type RelationalQueryOptions,
   type UpdateStatementParts,
 } from './dialect.ts'
 export { dialectInternals } from './internals.ts'
