@@ -122,6 +122,42 @@ async function stream() {
   return { rows, ms, rowsPerSec: (rows / ms) * 1000, check }
 }
 
+/**
+ * A stream as each client's documentation starts you off: ours `stream(sql)` (its default batch), mapepire-js
+ * `execute()` then `fetchMore()` with no row count (its default of 100 rows a page).
+ */
+async function streamDefaults() {
+  let rows = 0
+  let check = 0
+  const start = performance.now()
+  if (impl === 'ours') {
+    const client = ours()
+    for await (const row of client.stream(series(LARGE_ROWS))) {
+      rows++
+      check += row.ID
+    }
+    await client.close()
+  } else {
+    const job = new SQLJob()
+    await job.connect(officialCreds())
+    const query = job.query(series(LARGE_ROWS))
+    let reply = await query.execute()
+    for (;;) {
+      for (const row of reply.data) {
+        rows++
+        check += row.ID
+      }
+      if (reply.is_done) break
+      reply = await query.fetchMore()
+    }
+    await query.close()
+    await job.close()
+  }
+  const ms = performance.now() - start
+  if (rows !== LARGE_ROWS) throw new Error(`read ${rows} rows`)
+  return { rows, ms, rowsPerSec: (rows / ms) * 1000, check }
+}
+
 async function large() {
   const start = performance.now()
   let rows
@@ -163,7 +199,7 @@ async function leftOpen() {
   return { job }
 }
 
-const cases = { concurrent, stream, large, leftOpen }
+const cases = { concurrent, stream, streamDefaults, large, leftOpen }
 try {
   const result = await cases[caseName]()
   if (caseName === 'leftOpen') {
