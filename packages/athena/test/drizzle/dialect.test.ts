@@ -101,7 +101,7 @@ describe('relational queries for Athena', () => {
       .toSQL()
     assert.equal(
       q.sql,
-      'select "people"."id", coalesce("people_pets"."data", JSON \'[]\') as "pets" from "people" "people" left join (select "k0", CAST(array_agg("row" order by "rn") AS JSON) as "data" from (select "people_pets"."owner_id" as "k0", CAST(ARRAY[CAST("people_pets"."id" AS JSON), CAST(CAST("people_pets"."born" AS VARCHAR) AS JSON)] AS JSON) as "row", row_number() over (partition by "people_pets"."owner_id" order by "people_pets"."born" desc) as "rn" from "pets" "people_pets") "people_pets" where "rn" <= 2 group by "k0") "people_pets" on "people_pets"."k0" = "people"."id"',
+      'select "people"."id", coalesce("people_pets"."data", JSON \'[]\') as "pets" from "people" "people" left join (select "k0", CAST(array_agg("row" order by "rn") AS JSON) as "data" from (select "people_pets"."owner_id" as "k0", CAST(ARRAY[CAST("people_pets"."id" AS JSON), CAST(CAST("people_pets"."born" AS VARCHAR) AS JSON)] AS JSON) as "row", row_number() over (partition by "people_pets"."owner_id" order by "people_pets"."born" desc) as "rn" from "pets" "people_pets" where "people_pets"."owner_id" in (select "people"."id" from "people" "people")) "people_pets" where "rn" <= 2 group by "k0") "people_pets" on "people_pets"."k0" = "people"."id"',
     )
     const one = rdb.query.pets.findFirst({ columns: { id: true }, with: { owner: true } }).toSQL()
     assert.match(
@@ -109,6 +109,48 @@ describe('relational queries for Athena', () => {
       /select "k0", "row" as "data" from \(.*\) "pets_owner" where "rn" <= 1\) "pets_owner"/,
     )
     assert.match(one.sql, / offset 0 limit 1$| limit 1$/)
+  })
+
+  test("a relation reads only the related rows of its parent's selection: a semi-join on the relation keys", () => {
+    const q = rdb.query.people
+      .findFirst({
+        columns: { id: true },
+        where: eq(people.name, sql.placeholder('name')),
+        orderBy: [desc(people.name)],
+        with: {
+          pets: {
+            columns: { id: true },
+            where: eq(pets.id, sql.placeholder('pet')),
+            with: { owner: { columns: { name: true } } },
+          },
+        },
+      })
+      .toSQL()
+    // The parent's where, order and limit select the keys; ties end on the keys, in the query's order too.
+    const top =
+      '(select "people"."id" from "people" "people" where "people"."name" = ? order by "people"."name" desc, "people"."id" limit 1)'
+    assert.ok(
+      q.sql.includes(
+        `on "people_pets_owner"."k0" = "people_pets"."owner_id" where ("people_pets"."id" = ?) and "people_pets"."owner_id" in ${top}) "people_pets" group by "k0"`,
+      ),
+      q.sql,
+    )
+    assert.match(
+      q.sql,
+      / where "people"\."name" = \? order by "people"\."name" desc, "people"\."id" limit 1$/,
+    )
+    // A nested level is restricted by its own parent, which its own parent restricts in turn.
+    assert.ok(
+      q.sql.includes(
+        `from "people" "people_pets_owner" where "people_pets_owner"."id" in (select "people_pets"."owner_id" from "pets" "people_pets" where ("people_pets"."id" = ?) and "people_pets"."owner_id" in ${top})) "people_pets_owner"`,
+      ),
+      q.sql,
+    )
+    // Placeholders in the order of their markers: each level's where appears once per level below it.
+    assert.deepEqual(
+      q.params.map((p) => (p as { name: string }).name),
+      ['pet', 'name', 'pet', 'name', 'name'],
+    )
   })
 
   test('a relation over two columns joins and partitions on both', () => {
@@ -129,6 +171,10 @@ describe('relational queries for Athena', () => {
     assert.match(
       q.sql,
       /group by "k0", "k1"\) "a_bs" on \("a_bs"\."k0" = "a"\."x" and "a_bs"\."k1" = "a"\."y"\)$/,
+    )
+    assert.ok(
+      q.sql.includes('where ("a_bs"."ax", "a_bs"."ay") in (select "a"."x", "a"."y" from "a" "a")'),
+      q.sql,
     )
   })
 

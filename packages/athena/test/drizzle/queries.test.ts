@@ -453,8 +453,123 @@ describe('Drizzle on athena-local', () => {
           body: 'n4',
           article: { raw: null, at: null, author: { id: 2n, name: 'émile' } },
         })
+        // Each relation reads only the related rows of the parents selected (a semi-join on the keys, the parent's
+        // where repeated in it): the other authors' articles and notes do not change the answer, and the
+        // placeholders of every level, now in the SQL more than once, each take their own value.
+        const firstAuthor = db.query.authors
+          .findFirst({
+            columns: { id: true },
+            where: gt(t.authors.id, sql.placeholder('min')),
+            orderBy: [asc(t.authors.id)],
+            with: {
+              articles: {
+                columns: { id: true },
+                where: gt(t.articles.id, sql.placeholder('after')),
+                orderBy: [asc(t.articles.id)],
+                with: {
+                  notes: {
+                    columns: { id: true },
+                    where: gt(t.notes.id, sql.placeholder('note')),
+                    orderBy: [asc(t.notes.id)],
+                  },
+                },
+              },
+            },
+          })
+          .prepare(`first_author_${mode}`)
+        assert.deepEqual(await firstAuthor.execute({ min: 0n, after: 9n, note: 1 }), {
+          id: 1n,
+          articles: [
+            { id: 10n, notes: [{ id: 2 }, { id: 3 }] },
+            { id: 11n, notes: [] },
+          ],
+        })
+        assert.deepEqual(await firstAuthor.execute({ min: 1n, after: 0n, note: 0 }), {
+          id: 2n,
+          articles: [{ id: 12n, notes: [{ id: 4 }] }],
+        })
+        assert.deepEqual(await firstAuthor.execute({ min: 0n, after: 10n, note: 0 }), {
+          id: 1n,
+          articles: [{ id: 11n, notes: [] }],
+        })
       } finally {
         for (const table of ['notes', 'articles', 'authors'])
+          await db.execute(sql.raw(`drop table if exists ${table}_${mode}`))
+        await db.$client.close()
+      }
+    })
+
+    test(`${mode}: a relation on two key columns reads the related rows of the selected parents only`, async () => {
+      const shelves = pgTable(`shelves_${mode}`, {
+        site: bigint('site', { mode: 'bigint' }).notNull(),
+        code: text('code').notNull(),
+      })
+      const items = pgTable(`items_${mode}`, {
+        site: bigint('site', { mode: 'bigint' }).notNull(),
+        code: text('code').notNull(),
+        label: text('label').notNull(),
+      })
+      const schema = {
+        shelves,
+        items,
+        shelvesRelations: relations(shelves, ({ many }) => ({ items: many(items) })),
+        itemsRelations: relations(items, ({ one }) => ({
+          shelf: one(shelves, { fields: [items.site, items.code], references: [shelves.site, shelves.code] }),
+        })),
+      }
+      const db = drizzle(athena.config({ resultMode: mode }), { schema })
+      const where = athena.local.outputLocation
+      try {
+        for (const [name, columns] of [
+          ['shelves', 'site bigint, code string'],
+          ['items', 'site bigint, code string, label string'],
+        ])
+          await db.execute(
+            sql.raw(
+              `create table ${name}_${mode} (${columns}) location '${where}tables/${name}_${mode}/' tblproperties ('table_type'='ICEBERG')`,
+            ),
+          )
+        await db.insert(shelves).values([
+          { site: 1n, code: 'a' },
+          { site: 1n, code: 'b' },
+          { site: 2n, code: 'b' },
+        ])
+        await db.insert(items).values([
+          { site: 1n, code: 'a', label: '1a' },
+          { site: 1n, code: 'b', label: '1b' },
+          { site: 2n, code: 'b', label: '2b' },
+          { site: 2n, code: 'a', label: 'no shelf' },
+        ])
+        const byCode = db.query.shelves
+          .findFirst({
+            where: eq(shelves.code, sql.placeholder('code')),
+            orderBy: [desc(shelves.site)],
+            with: { items: { columns: { label: true } } },
+          })
+          .prepare(`shelf_by_code_${mode}`)
+        assert.deepEqual(await byCode.execute({ code: 'b' }), {
+          site: 2n,
+          code: 'b',
+          items: [{ label: '2b' }],
+        })
+        assert.deepEqual(await byCode.execute({ code: 'a' }), {
+          site: 1n,
+          code: 'a',
+          items: [{ label: '1a' }],
+        })
+        const labelled = await db.query.items.findMany({
+          columns: { label: true },
+          orderBy: [asc(items.label)],
+          with: { shelf: true },
+        })
+        assert.deepEqual(labelled, [
+          { label: '1a', shelf: { site: 1n, code: 'a' } },
+          { label: '1b', shelf: { site: 1n, code: 'b' } },
+          { label: '2b', shelf: { site: 2n, code: 'b' } },
+          { label: 'no shelf', shelf: null },
+        ])
+      } finally {
+        for (const table of ['items', 'shelves'])
           await db.execute(sql.raw(`drop table if exists ${table}_${mode}`))
         await db.$client.close()
       }
