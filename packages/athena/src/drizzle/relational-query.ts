@@ -8,8 +8,14 @@
  *   left join (select "k0", CAST(array_agg("row" ORDER BY "rn") AS JSON) AS "data"
  *              from (select p."user_id" AS "k0", CAST(ARRAY[CAST(p."id" AS JSON), …] AS JSON) AS "row",
  *                           row_number() over (partition by p."user_id" order by …) AS "rn"
- *                    from "posts" p <p's own relations, the same way> where <where>) p
+ *                    from "posts" p <p's own relations, the same way>
+ *                    where (<where>) and p."user_id" in (select "users"."id" from "users" "users" <users' where, …>)) p
  *              where "rn" > <offset> and "rn" <= <offset + limit> group by "k0") p on p."k0" = "users"."id"
+ *
+ * The semi-join keeps Athena from reading (and billing for) the related rows of parents that are not selected: the
+ * IN subquery is the parent's own selection (its where, and at the top its order and limit when it has both; a
+ * nested parent is restricted by its own parent in turn). Several key columns compare as a row,
+ * `(a, b) in (select x, y …)`, which Trino takes since trinodb/trino#7863.
  *
  * A `one` relation keeps the row whose "rn" is offset + 1, without aggregating. A row is
  * `CAST(ARRAY[CAST(a AS JSON), …] AS JSON)`, a JSON array in the selection's order, which is what Drizzle's row
@@ -65,6 +71,7 @@ interface Level {
   values: SQL[]
   from: SQL
   joins: SQL[]
+  /** The level's own where and, below the top, the semi-join restricting it to its parent's rows. */
   where: SQL | undefined
   orderBy: SQL[]
   limit: number | Placeholder | undefined
@@ -75,7 +82,7 @@ export function buildRelationalQuery(
   dialect: RelationalQueryDialect,
   options: RelationalQueryOptions,
 ): BuildRelationalQueryResult<PgTable, PgColumn> {
-  const level = buildLevel(dialect, options, options.tableAlias, options.queryConfig, 'top')
+  const level = buildLevel(dialect, options, options.tableAlias, options.queryConfig, undefined)
   const items = level.selection.map((item, i) => {
     const value = level.values[i]!
     return item.isJson || !is(item.field, Column) ? sql`${value} as ${sql.identifier(item.dbKey)}` : value
@@ -91,8 +98,10 @@ function buildLevel(
   options: RelationalQueryOptions,
   alias: string,
   config: true | DBQueryConfig<'many', true>,
-  nesting: 'top' | 'nested',
+  /** Undefined at the top; below it, the condition keeping only the keys of the parent's rows. */
+  restriction: SQL | undefined,
 ): Level {
+  const nesting = restriction === undefined ? 'top' : 'nested'
   const { tableConfig } = options
   const selection: Selection = []
   const values: SQL[] = []
@@ -124,12 +133,56 @@ function buildLevel(
     }
   }
 
+  let where: SQL | undefined
+  if (query.where) {
+    const whereSql =
+      typeof query.where === 'function' ? query.where(aliasedColumns, getOperators()) : query.where
+    where = whereSql ? mapColumnsInSQLToAlias(whereSql, alias) : undefined
+  }
+  if (restriction) where = where ? sql`(${where}) and ${restriction}` : restriction
+  const orderByConfig =
+    typeof query.orderBy === 'function'
+      ? query.orderBy(aliasedColumns, getOrderByOperators())
+      : (query.orderBy ?? [])
+  const orderBy = (Array.isArray(orderByConfig) ? orderByConfig : [orderByConfig]).map((value) =>
+    is(value, Column)
+      ? sql`${aliasedTableColumn(value, alias)}`
+      : mapColumnsInSQLToAlias(value as SQL, alias),
+  )
+  const from = dialectInternals(dialect).buildFromTable(aliasedTable(options.table, alias))
+
+  const relations: [string, Relation, true | DBQueryConfig<'many', true>][] = []
   for (const [key, relationConfig] of Object.entries(query.with ?? {})) {
     if (!relationConfig) continue
     const relation = tableConfig.relations[key]
     if (!relation)
       throw dialect.notSupported(`The relation "${key}" of ${tableConfig.tsName}, which is not defined,`)
-    const built = buildRelation(dialect, options, alias, key, relation, relationConfig)
+    relations.push([key, relation, relationConfig])
+  }
+
+  // The parent's rows as its relations' semi-joins select them. At the top, a limit or offset under an order is
+  // part of that selection; the relation keys end both orders so that the subquery and the query keep the same
+  // rows among ties (rows tied on all of them give the same keys). A limited top level without an order, or a
+  // nested one (its limit is per parent, a window bound), restricts by its where only: more keys, same answer.
+  const parentKeys = (relation: Relation) =>
+    normalizeRelation(options.schema, options.tableNamesMap, relation).fields.map(
+      (field) => sql`${aliasedTableColumn(field as PgColumn, alias)}`,
+    )
+  const bounded =
+    nesting === 'top' && orderBy.length > 0 && (query.limit !== undefined || query.offset !== undefined)
+  if (bounded) for (const [, relation] of relations) orderBy.push(...parentKeys(relation))
+  const parentSelection = (keys: SQL[]) => {
+    const filter = where ? sql` where ${where}` : undefined
+    const bounds = bounded
+      ? sql` order by ${sql.join(orderBy, sql`, `)}${dialect.buildLimitOffset(query.limit, query.offset)}`
+      : undefined
+    return sql`select ${sql.join(keys, sql`, `)} from ${from}${filter}${bounds}`
+  }
+
+  for (const [key, relation, relationConfig] of relations) {
+    const built = buildRelation(dialect, options, alias, key, relation, relationConfig, (r) =>
+      parentSelection(parentKeys(r)),
+    )
     joins.push(built.join)
     selection.push({
       dbKey: key,
@@ -146,26 +199,10 @@ function buildLevel(
     throw dialect.notSupported(`A relational query on ${tableConfig.tsName} that selects no columns`)
   }
 
-  let where: SQL | undefined
-  if (query.where) {
-    const whereSql =
-      typeof query.where === 'function' ? query.where(aliasedColumns, getOperators()) : query.where
-    where = whereSql ? mapColumnsInSQLToAlias(whereSql, alias) : undefined
-  }
-  const orderByConfig =
-    typeof query.orderBy === 'function'
-      ? query.orderBy(aliasedColumns, getOrderByOperators())
-      : (query.orderBy ?? [])
-  const orderBy = (Array.isArray(orderByConfig) ? orderByConfig : [orderByConfig]).map((value) =>
-    is(value, Column)
-      ? sql`${aliasedTableColumn(value, alias)}`
-      : mapColumnsInSQLToAlias(value as SQL, alias),
-  )
-
   return {
     selection,
     values,
-    from: dialectInternals(dialect).buildFromTable(aliasedTable(options.table, alias)),
+    from,
     joins,
     where,
     orderBy,
@@ -182,12 +219,15 @@ function buildRelation(
   key: string,
   relation: Relation,
   relationConfig: true | DBQueryConfig<'many', true>,
+  parentSelection: (relation: Relation) => SQL,
 ): { join: SQL; value: SQL; selection: Selection; tableTsKey: string } {
   const { schema, tableNamesMap, fullSchema } = options
   const normalized = normalizeRelation(schema, tableNamesMap, relation)
   const tableTsKey = tableNamesMap[getTableUniqueName(relation.referencedTable)] as string
   const alias = `${parentAlias}_${key}`
   const one = is(relation, One)
+  const keys = normalized.references.map((column) => sql`${aliasedTableColumn(column as PgColumn, alias)}`)
+  const keyRow = keys.length === 1 ? keys[0]! : sql`(${sql.join(keys, sql`, `)})`
   const level = buildLevel(
     dialect,
     {
@@ -197,10 +237,9 @@ function buildRelation(
     },
     alias,
     relationConfig,
-    'nested',
+    sql`${keyRow} in (${parentSelection(relation)})`,
   )
 
-  const keys = normalized.references.map((column) => sql`${aliasedTableColumn(column as PgColumn, alias)}`)
   const keyNames = keys.map((_, i) => sql.identifier(`k${i}`))
   const offset = rowBound(dialect, key, 'offset', level.offset) ?? 0
   const limit = one ? 1 : rowBound(dialect, key, 'limit', level.limit)
