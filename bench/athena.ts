@@ -51,7 +51,9 @@ async function measure(mode: string, impl: string, server: object): Promise<Resu
     const profile = process.env.BENCH_CPU_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
-    const { stdout } = await run(process.execPath, [...profile, casesScript, mode, impl], {
+    // BENCH_CASE_FLAGS='--max-old-space-size=40' gives each measuring process those Node flags (not this one, which hosts athena-local).
+    const flags = process.env.BENCH_CASE_FLAGS?.split(' ').filter(Boolean) ?? []
+    const { stdout } = await run(process.execPath, [...flags, ...profile, casesScript, mode, impl], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
       timeout: 900_000,
