@@ -90,13 +90,19 @@ async function concurrent() {
   return result
 }
 
-async function stream() {
+/**
+ * Streams `total` rows into row objects, `page` rows a page; with no `page`, as each client's documentation
+ * starts you off: ours `stream(sql)` (its default batch), mapepire-js `execute()` then `fetchMore()` with no row
+ * count (its default of 100 rows a page).
+ */
+async function streamRows(total, page) {
   let rows = 0
   let check = 0
   const start = performance.now()
   if (impl === 'ours') {
     const client = ours()
-    for await (const row of client.stream(series(STREAM_ROWS), [], { batchSize: PAGE })) {
+    const options = page === undefined ? {} : { batchSize: page }
+    for await (const row of client.stream(series(total), [], options)) {
       rows++
       check += row.ID
     }
@@ -104,59 +110,26 @@ async function stream() {
   } else {
     const job = new SQLJob()
     await job.connect(officialCreds())
-    const query = job.query(series(STREAM_ROWS))
-    let reply = await query.execute(PAGE)
+    const query = job.query(series(total))
+    let reply = await (page === undefined ? query.execute() : query.execute(page))
     for (;;) {
       for (const row of reply.data) {
         rows++
         check += row.ID
       }
       if (reply.is_done) break
-      reply = await query.fetchMore(PAGE)
+      reply = await (page === undefined ? query.fetchMore() : query.fetchMore(page))
     }
     await query.close()
     await job.close()
   }
   const ms = performance.now() - start
-  if (rows !== STREAM_ROWS) throw new Error(`read ${rows} rows`)
+  if (rows !== total) throw new Error(`read ${rows} rows`)
   return { rows, ms, rowsPerSec: (rows / ms) * 1000, check }
 }
 
-/**
- * A stream as each client's documentation starts you off: ours `stream(sql)` (its default batch), mapepire-js
- * `execute()` then `fetchMore()` with no row count (its default of 100 rows a page).
- */
-async function streamDefaults() {
-  let rows = 0
-  let check = 0
-  const start = performance.now()
-  if (impl === 'ours') {
-    const client = ours()
-    for await (const row of client.stream(series(LARGE_ROWS))) {
-      rows++
-      check += row.ID
-    }
-    await client.close()
-  } else {
-    const job = new SQLJob()
-    await job.connect(officialCreds())
-    const query = job.query(series(LARGE_ROWS))
-    let reply = await query.execute()
-    for (;;) {
-      for (const row of reply.data) {
-        rows++
-        check += row.ID
-      }
-      if (reply.is_done) break
-      reply = await query.fetchMore()
-    }
-    await query.close()
-    await job.close()
-  }
-  const ms = performance.now() - start
-  if (rows !== LARGE_ROWS) throw new Error(`read ${rows} rows`)
-  return { rows, ms, rowsPerSec: (rows / ms) * 1000, check }
-}
+const stream = () => streamRows(STREAM_ROWS, PAGE)
+const streamDefaults = () => streamRows(LARGE_ROWS)
 
 async function large() {
   const start = performance.now()

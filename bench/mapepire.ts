@@ -148,6 +148,27 @@ const summary: string[] = [
   '| round trip | 64 concurrent lookups, q/s | 1M-row stream, rows/s | 200k-row result, rows/s | 200k-row stream at each client’s default page, rows/s |',
   '| --- | --- | --- | --- | --- |',
 ]
+/** A rows/s case's table in the report, and the ratio under it. */
+function rowsTable(title: string, results: Record<string, Result>) {
+  report.push(
+    title,
+    '',
+    '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
+    '| --- | --- | --- | --- | --- |',
+  )
+  for (const [impl, r] of Object.entries(results)) {
+    report.push(
+      r.error
+        ? `| ${impl} | error: ${r.error} | | | |`
+        : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
+    )
+  }
+  report.push(
+    '',
+    `ours ÷ official rows/s: ${ratio(results.ours!.rowsPerSec, results.official!.rowsPerSec)}`,
+    '',
+  )
+}
 const pair = (r: Record<string, Result>, key: string) =>
   `${fmt(r.ours![key])} ÷ ${fmt(r.official![key])} = ${ratio(r.ours![key], r.official![key])}`
 try {
@@ -189,51 +210,17 @@ try {
     report.push('', `ours ÷ official queries/s: ${ratio(c.ours!.qps, c.official!.qps)}`, '')
 
     const s = await both('stream', server)
-    report.push(
-      'Streaming 1M rows (INTEGER, VARCHAR, DECIMAL) into row objects, 5,000 rows per page:',
-      '',
-      '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
-      '| --- | --- | --- | --- | --- |',
-    )
-    for (const [impl, r] of Object.entries(s)) {
-      report.push(
-        r.error
-          ? `| ${impl} | error: ${r.error} | | | |`
-          : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
-      )
-    }
-    report.push('', `ours ÷ official rows/s: ${ratio(s.ours!.rowsPerSec, s.official!.rowsPerSec)}`, '')
-
+    rowsTable('Streaming 1M rows (INTEGER, VARCHAR, DECIMAL) into row objects, 5,000 rows per page:', s)
     const l = await both('large', server)
-    report.push(
+    rowsTable(
       'One large result (200,000 rows) read whole (ours: pages of 2,000; official: one `execute` of every row):',
-      '',
-      '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
-      '| --- | --- | --- | --- | --- |',
+      l,
     )
-    for (const [impl, r] of Object.entries(l)) {
-      report.push(
-        r.error
-          ? `| ${impl} | error: ${r.error} | | | |`
-          : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
-      )
-    }
-    report.push('', `ours ÷ official rows/s: ${ratio(l.ours!.rowsPerSec, l.official!.rowsPerSec)}`, '')
     const d = await both('streamDefaults', server)
-    report.push(
+    rowsTable(
       'Streaming 200,000 rows as each client’s documentation starts you off (ours: `stream(sql)`, batches of 1,000; official: `execute()` and `fetchMore()`, pages of 100):',
-      '',
-      '| client | ms | rows/s | peak RSS MB | CPU s: client / server / PostgreSQL |',
-      '| --- | --- | --- | --- | --- |',
+      d,
     )
-    for (const [impl, r] of Object.entries(d)) {
-      report.push(
-        r.error
-          ? `| ${impl} | error: ${r.error} | | | |`
-          : `| ${impl} | ${fmt(r.ms)} | ${fmt(r.rowsPerSec)} | ${fmt(r.maxRssMb)} | ${cpu(r)} |`,
-      )
-    }
-    report.push('', `ours ÷ official rows/s: ${ratio(d.ours!.rowsPerSec, d.official!.rowsPerSec)}`, '')
     summary.push(
       `| ${rtt} ms | ${pair(c, 'qps')} | ${pair(s, 'rowsPerSec')} | ${pair(l, 'rowsPerSec')} | ${pair(d, 'rowsPerSec')} |`,
     )
